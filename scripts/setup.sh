@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what building and testing pg_persona needs, and only what is missing:
+# Debian packages, cargo-pgrx at the version pinned in Cargo.toml, and pgrx's
+# configuration pointing at the system PostgreSQL 15. Safe to run again.
+set -euo pipefail
+
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+PGRX_VERSION=0.18.1
+PACKAGES=(postgresql-15 postgresql-server-dev-15 libclang-dev clang pkg-config sudo)
+
+say() { printf 'setup: %s\n' "$*"; }
+
+# Root runs apt directly; anyone else goes through sudo.
+if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$pkg")
+    fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
+    log=$(mktemp /tmp/pg_persona-apt.XXXXXX.log)
+    if ! { "${SUDO[@]}" apt-get update -q &&
+           "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+               apt-get install -y -q --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+        tail -n 40 "$log" >&2
+        say "apt-get failed; full log in $log" >&2
+        exit 1
+    fi
+    rm -f "$log"
+else
+    say "Debian packages present"
+fi
+
+if [ "$(cargo pgrx --version 2>/dev/null)" != "cargo-pgrx $PGRX_VERSION" ]; then
+    say "installing cargo-pgrx $PGRX_VERSION (about 6 minutes on 2 cores)"
+    cargo install cargo-pgrx --version "$PGRX_VERSION" --locked --force --quiet
+else
+    say "cargo-pgrx $PGRX_VERSION present"
+fi
+
+config="${PGRX_HOME:-$HOME/.pgrx}/config.toml"
+if ! grep -qs "^pg15 = \"$PG_CONFIG\"" "$config"; then
+    say "pointing pgrx at $PG_CONFIG"
+    cargo pgrx init --pg15 "$PG_CONFIG" >/dev/null
+else
+    say "pgrx configured for $PG_CONFIG"
+fi

@@ -1,0 +1,10 @@
+//! The SQL-facing layer: thin `#[pg_extern]` functions that take SQL arguments apart,
+//! call the domain code and raise its errors as Postgres errors (see `error`). Nothing
+//! below this layer knows about SQL argument shapes.
+
+mod error;
+mod metrics;
+mod version;
+
+#[cfg(any(test, feature = "pg_test"))]
+mod testing;

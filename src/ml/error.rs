@@ -1,0 +1,32 @@
+//! Errors of the learning code. They describe what is wrong with the input in the
+//! caller's terms; `crate::api::error` turns them into Postgres errors with a SQLSTATE.
+
+/// Why a learning computation refused its input.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MlError {
+    /// Two inputs that must pair up element by element have different lengths.
+    #[error("{left} has {left_len} elements but {right} has {right_len}")]
+    LengthMismatch {
+        left: &'static str,
+        left_len: usize,
+        right: &'static str,
+        right_len: usize,
+    },
+    /// There is nothing to compute on.
+    #[error("{what} is empty")]
+    Empty { what: &'static str },
+    /// An element is missing. `index` is 1-based, as SQL arrays are.
+    #[error("{what}[{index}] is NULL")]
+    Null { what: &'static str, index: usize },
+    /// An element is NaN or infinite. `index` is 1-based.
+    #[error("{what}[{index}] is {value}, not a finite number")]
+    NotFinite {
+        what: &'static str,
+        index: usize,
+        value: f64,
+    },
+    /// A value that must be a probability is outside [0, 1]; `what` names it as the
+    /// caller wrote it (`threshold`, `scores[3]`).
+    #[error("{what} is {value}, not a probability between 0 and 1")]
+    NotAProbability { what: String, value: f64 },
+}

@@ -1,0 +1,8 @@
+//! The learning code: preprocessing, algorithms, metrics, splits and model
+//! serialization. Plain Rust with no Postgres in it (a test in `tests/ml_is_pure.rs`
+//! enforces that), so every piece is unit-tested with ordinary `#[test]`s.
+
+pub mod error;
+pub mod metrics;
+
+pub use error::MlError;
