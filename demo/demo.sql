@@ -11,8 +11,8 @@ WITH scored(customer, bought_again, score) AS (
     VALUES (1, true, 0.91), (2, false, 0.35), (3, true, 0.62),
            (4, false, 0.55), (5, true, 0.48), (6, false, 0.12)
 )
-SELECT m->>'rows'      AS rows,
-       m->>'accuracy'  AS accuracy,
+SELECT (m->>'rows')::int AS rows,
+       round((m->>'accuracy')::numeric, 3) AS accuracy,
        round((m->>'roc_auc')::numeric, 3) AS roc_auc,
        round((m->>'log_loss')::numeric, 3) AS log_loss,
        m->'confusion'  AS confusion
