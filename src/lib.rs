@@ -14,7 +14,7 @@
 
 mod api;
 mod catalog;
-mod ml;
+pub mod ml;
 mod profile;
 
 // The `persona` schema and everything else the generated SQL depends on.

@@ -44,11 +44,14 @@ impl SqlError for MlError {
         use PgSqlErrorCode::*;
         match self {
             MlError::LengthMismatch { .. } => ERRCODE_ARRAY_ELEMENT_ERROR,
-            MlError::Empty { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
-            MlError::Null { .. } => ERRCODE_NULL_VALUE_NOT_ALLOWED,
-            MlError::NotFinite { .. } | MlError::NotAProbability { .. } => {
-                ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE
+            MlError::Empty { .. } | MlError::InvalidOption { .. } => {
+                ERRCODE_INVALID_PARAMETER_VALUE
             }
+            MlError::Null { .. } => ERRCODE_NULL_VALUE_NOT_ALLOWED,
+            MlError::NotFinite { .. }
+            | MlError::NotAProbability { .. }
+            | MlError::NonFiniteFeature { .. } => ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+            MlError::WrongType { .. } => ERRCODE_DATATYPE_MISMATCH,
         }
     }
 
@@ -60,10 +63,22 @@ impl SqlError for MlError {
                     .into()
             }
             MlError::Empty { .. } => "Pass at least one row.".into(),
+            MlError::InvalidOption { option, .. } => {
+                format!("Fix or remove \"{option}\" in options; the README lists every option.")
+            }
             MlError::Null { .. } => {
                 "Filter out rows with a NULL label or score, or coalesce them.".into()
             }
             MlError::NotFinite { .. } => "Filter out NaN and infinite values.".into(),
+            MlError::NonFiniteFeature { feature, .. } => format!(
+                "Filter out rows where \"{feature}\" is NaN or infinite, or map them to NULL \
+                 (which is imputed) in a view."
+            ),
+            MlError::WrongType {
+                feature, expected, ..
+            } => {
+                format!("Pass \"{feature}\" as a {expected}, as it was when the model was trained.")
+            }
             MlError::NotAProbability { what, .. } if what == "threshold" => {
                 "A threshold is a probability: scores at or above it count as positive.".into()
             }

@@ -25,6 +25,22 @@ pub enum MlError {
         index: usize,
         value: f64,
     },
+    /// A numeric feature is NaN or infinite.
+    #[error("feature \"{feature}\" is {value}")]
+    NonFiniteFeature { feature: String, value: f64 },
+    /// A feature's value is of another kind than the model was trained on.
+    #[error("feature \"{feature}\" must be a {expected}, not a {got}")]
+    WrongType {
+        feature: String,
+        expected: &'static str,
+        got: &'static str,
+    },
+    /// A training option has a value it cannot take.
+    #[error("option \"{option}\": {reason}")]
+    InvalidOption {
+        option: &'static str,
+        reason: String,
+    },
     /// A value that must be a probability is outside [0, 1]; `what` names it as the
     /// caller wrote it (`threshold`, `scores[3]`).
     #[error("{what} is {value}, not a probability between 0 and 1")]

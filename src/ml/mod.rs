@@ -4,5 +4,8 @@
 
 pub mod error;
 pub mod metrics;
+pub mod preprocess;
+pub mod rng;
+pub mod split;
 
 pub use error::MlError;
