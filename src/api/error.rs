@@ -52,6 +52,8 @@ impl SqlError for MlError {
             | MlError::NotAProbability { .. }
             | MlError::NonFiniteFeature { .. } => ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
             MlError::WrongType { .. } => ERRCODE_DATATYPE_MISMATCH,
+            MlError::Cancelled => ERRCODE_QUERY_CANCELED,
+            MlError::Singular => ERRCODE_DATA_EXCEPTION,
         }
     }
 
@@ -63,6 +65,10 @@ impl SqlError for MlError {
                     .into()
             }
             MlError::Empty { .. } => "Pass at least one row.".into(),
+            MlError::Cancelled => return None,
+            MlError::Singular => {
+                "Drop constant or duplicated features, or set a positive \"l2\" option.".into()
+            }
             MlError::InvalidOption { option, .. } => {
                 format!("Fix or remove \"{option}\" in options; the README lists every option.")
             }

@@ -35,6 +35,12 @@ pub enum MlError {
         expected: &'static str,
         got: &'static str,
     },
+    /// The inputs do not determine a model (linear regression on degenerate columns).
+    #[error("the features do not determine a model")]
+    Singular,
+    /// The caller stopped a computation between two iterations.
+    #[error("cancelled")]
+    Cancelled,
     /// A training option has a value it cannot take.
     #[error("option \"{option}\": {reason}")]
     InvalidOption {

@@ -3,6 +3,8 @@
 //! enforces that), so every piece is unit-tested with ordinary `#[test]`s.
 
 pub mod error;
+pub mod lbfgs;
+pub mod linear;
 pub mod metrics;
 pub mod preprocess;
 pub mod rng;

@@ -20,6 +20,18 @@ impl Rng {
         z ^ (z >> 31)
     }
 
+    /// A uniform number in [0, 1).
+    pub fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// A standard normal number (Box–Muller).
+    pub fn normal(&mut self) -> f64 {
+        let u = 1.0 - self.uniform(); // in (0, 1]
+        let v = self.uniform();
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+
     /// A uniform integer in `0..bound` (`bound` > 0), without modulo bias.
     pub fn below(&mut self, bound: u64) -> u64 {
         assert!(bound > 0, "Rng::below(0)");
