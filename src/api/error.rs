@@ -44,7 +44,7 @@ impl SqlError for MlError {
         use PgSqlErrorCode::*;
         match self {
             MlError::LengthMismatch { .. } => ERRCODE_ARRAY_ELEMENT_ERROR,
-            MlError::Empty { .. } | MlError::InvalidOption { .. } => {
+            MlError::Empty { .. } | MlError::InvalidOption { .. } | MlError::UnknownOption(_) => {
                 ERRCODE_INVALID_PARAMETER_VALUE
             }
             MlError::Null { .. } => ERRCODE_NULL_VALUE_NOT_ALLOWED,
@@ -53,7 +53,13 @@ impl SqlError for MlError {
             | MlError::NonFiniteFeature { .. } => ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
             MlError::WrongType { .. } => ERRCODE_DATATYPE_MISMATCH,
             MlError::Cancelled => ERRCODE_QUERY_CANCELED,
-            MlError::Singular => ERRCODE_DATA_EXCEPTION,
+            MlError::Singular | MlError::OneClass(_) => ERRCODE_DATA_EXCEPTION,
+            MlError::NoRows => ERRCODE_NO_DATA_FOUND,
+            MlError::NoFeatures => ERRCODE_INVALID_PARAMETER_VALUE,
+            MlError::UnknownPositive { .. } | MlError::UnknownAlgorithm(_) => {
+                ERRCODE_INVALID_PARAMETER_VALUE
+            }
+            MlError::NonNumericTarget => ERRCODE_DATATYPE_MISMATCH,
         }
     }
 
@@ -66,6 +72,23 @@ impl SqlError for MlError {
             }
             MlError::Empty { .. } => "Pass at least one row.".into(),
             MlError::Cancelled => return None,
+            MlError::UnknownOption(_) => "The README lists every option of profile_train.".into(),
+            MlError::NoRows => "Check the relation has rows whose target is not NULL.".into(),
+            MlError::NoFeatures => {
+                "List features, or leave features NULL to use every other column.".into()
+            }
+            MlError::OneClass(_) => {
+                "Classification needs at least two classes in the target column.".into()
+            }
+            MlError::UnknownPositive { .. } => {
+                "Set options.positive to one of the target's values, or leave it out.".into()
+            }
+            MlError::UnknownAlgorithm(_) => "Use 'logistic' or 'linear'.".into(),
+            MlError::NonNumericTarget => {
+                "Use algorithm => 'logistic' for a categorical target, or cast it to a number \
+                 in a view."
+                    .into()
+            }
             MlError::Singular => {
                 "Drop constant or duplicated features, or set a positive \"l2\" option.".into()
             }

@@ -47,6 +47,30 @@ pub enum MlError {
         option: &'static str,
         reason: String,
     },
+    /// No row has a label.
+    #[error("no rows with a label to train on")]
+    NoRows,
+    /// Nothing to learn from.
+    #[error("no features to train on")]
+    NoFeatures,
+    /// Classification needs two classes at least.
+    #[error("the target has a single class, \"{0}\"")]
+    OneClass(String),
+    /// `options.positive` is not one of the target's classes.
+    #[error("positive class \"{positive}\" is not one of the target's classes {classes:?}")]
+    UnknownPositive {
+        positive: String,
+        classes: Vec<String>,
+    },
+    /// Regression needs a numeric target.
+    #[error("algorithm \"linear\" needs a numeric target")]
+    NonNumericTarget,
+    /// `algorithm` names no algorithm pg_persona has.
+    #[error("unknown algorithm \"{0}\"")]
+    UnknownAlgorithm(String),
+    /// `options` has a key no algorithm knows.
+    #[error("unknown option \"{0}\"")]
+    UnknownOption(String),
     /// A value that must be a probability is outside [0, 1]; `what` names it as the
     /// caller wrote it (`threshold`, `scores[3]`).
     #[error("{what} is {value}, not a probability between 0 and 1")]

@@ -181,6 +181,76 @@ pub fn roc_auc(labels: &[bool], scores: &[f64]) -> Option<f64> {
     Some((rank_sum - p * (p + 1.0) / 2.0) / (p * n))
 }
 
+/// Metrics of a classifier over three or more classes. Precision, recall, F1 and ROC AUC
+/// are macro averages (each class one-vs-rest, then the plain mean over classes where
+/// the metric is defined).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MulticlassMetrics {
+    pub rows: u64,
+    pub accuracy: f64,
+    pub precision: Option<f64>,
+    pub recall: Option<f64>,
+    pub f1: Option<f64>,
+    pub roc_auc: Option<f64>,
+    pub log_loss: f64,
+    /// `confusion[actual][predicted]`, classes in the model's order.
+    pub confusion: Vec<Vec<u64>>,
+}
+
+/// Metrics of class probabilities `probabilities` (`labels.len()` rows of `classes`,
+/// row-major) against class indices `labels`; the prediction is the most probable class.
+pub fn multiclass(
+    labels: &[u32],
+    probabilities: &[f64],
+    classes: usize,
+) -> Result<MulticlassMetrics, MlError> {
+    same_length(
+        "labels",
+        labels.len() * classes,
+        "probabilities",
+        probabilities.len(),
+    )?;
+    let mut confusion = vec![vec![0u64; classes]; classes];
+    let mut log_loss = 0.0;
+    for (row, &label) in probabilities.chunks(classes).zip(labels) {
+        let predicted = (0..classes)
+            .max_by(|&a, &b| row[a].total_cmp(&row[b]).then(b.cmp(&a)))
+            .unwrap_or(0);
+        confusion[label as usize][predicted] += 1;
+        log_loss -= row[label as usize]
+            .clamp(LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS)
+            .ln();
+    }
+    let rows = labels.len() as u64;
+    let mean = |values: Vec<Option<f64>>| {
+        let defined: Vec<f64> = values.into_iter().flatten().collect();
+        (!defined.is_empty()).then(|| defined.iter().sum::<f64>() / defined.len() as f64)
+    };
+    let ratio = |num: u64, den: u64| (den > 0).then(|| num as f64 / den as f64);
+    let (mut precision, mut recall, mut f1, mut auc) = (vec![], vec![], vec![], vec![]);
+    for k in 0..classes {
+        let tp = confusion[k][k];
+        let actual: u64 = confusion[k].iter().sum();
+        let predicted: u64 = confusion.iter().map(|r| r[k]).sum();
+        precision.push(ratio(tp, predicted));
+        recall.push(ratio(tp, actual));
+        f1.push(ratio(2 * tp, actual + predicted));
+        let is_k: Vec<bool> = labels.iter().map(|&l| l as usize == k).collect();
+        let score_k: Vec<f64> = probabilities.chunks(classes).map(|r| r[k]).collect();
+        auc.push(roc_auc(&is_k, &score_k));
+    }
+    Ok(MulticlassMetrics {
+        rows,
+        accuracy: (0..classes).map(|k| confusion[k][k]).sum::<u64>() as f64 / rows as f64,
+        precision: mean(precision),
+        recall: mean(recall),
+        f1: mean(f1),
+        roc_auc: mean(auc),
+        log_loss: log_loss / rows as f64,
+        confusion,
+    })
+}
+
 /// Metrics of predicted values against actual ones.
 pub fn regression(actual: &[f64], predicted: &[f64]) -> Result<RegressionMetrics, MlError> {
     same_length("actual", actual.len(), "predicted", predicted.len())?;
@@ -325,6 +395,34 @@ mod tests {
         // 1 - 1.5 / 29.1875
         assert!(close(m.r2.unwrap(), 0.948_608_137_044_967_9));
         assert_eq!(regression(&[1.0, 1.0], &[1.0, 2.0]).unwrap().r2, None);
+    }
+
+    #[test]
+    fn multiclass_metrics_match_hand_computation() {
+        // Three classes; rows 1-3 right, row 4 (class 2) predicted as class 0.
+        let labels = [0, 1, 2, 2];
+        let probabilities = [
+            0.7, 0.2, 0.1, //
+            0.1, 0.8, 0.1, //
+            0.2, 0.2, 0.6, //
+            0.5, 0.1, 0.4,
+        ];
+        let m = multiclass(&labels, &probabilities, 3).unwrap();
+        assert_eq!(
+            m.confusion,
+            vec![vec![1, 0, 0], vec![0, 1, 0], vec![1, 0, 1]]
+        );
+        assert!(close(m.accuracy, 0.75));
+        // Precision per class: 1/2, 1, 1; recall: 1, 1, 1/2.
+        assert!(close(m.precision.unwrap(), 2.5 / 3.0));
+        assert!(close(m.recall.unwrap(), 2.5 / 3.0));
+        // F1 per class: 2/3, 1, 2/3.
+        assert!(close(m.f1.unwrap(), (2.0 / 3.0 + 1.0 + 2.0 / 3.0) / 3.0));
+        let expected_log_loss = -(0.7f64.ln() + 0.8f64.ln() + 0.6f64.ln() + 0.4f64.ln()) / 4.0;
+        assert!(close(m.log_loss, expected_log_loss));
+        // One-vs-rest, every positive outscores every negative: class 0 .7 against
+        // .1 .2 .5; class 1 .8 against .2 .2 .1; class 2 .6 .4 against .1 .1.
+        assert!(close(m.roc_auc.unwrap(), 1.0));
     }
 
     #[test]

@@ -6,8 +6,11 @@ pub mod error;
 pub mod lbfgs;
 pub mod linear;
 pub mod metrics;
+pub mod model;
+pub mod options;
 pub mod preprocess;
 pub mod rng;
 pub mod split;
+pub mod train;
 
 pub use error::MlError;
