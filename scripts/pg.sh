@@ -55,7 +55,9 @@ start_server() {
     local dir=$1 port=$2
     as_pg "$PG_BIN/initdb" -D "$dir/data" -U "$PG_USER" -A trust --no-sync \
         >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
-    as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    # Without RUST_BACKTRACE, errors carry no Rust backtrace in their DETAIL.
+    as_pg env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE \
+        "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off" start \
         >/dev/null || { cat "$dir/server.log" >&2; return 1; }
 }

@@ -6,6 +6,8 @@
 //!   domain error into a Postgres error;
 //! - `ml`: the learning code, plain Rust with no Postgres in it;
 //! - `catalog`: the model catalog (tables in the `persona` schema);
+//! - `dataset`: reading training data out of any relation, as the caller;
+//! - `scoring`: turning rows into model inputs, and the per-backend model cache;
 //! - `profile`: the real-time profiles and their triggers.
 //!
 //! Hand-written DDL lives in `sql/` and is loaded here.
@@ -14,11 +16,19 @@
 
 mod api;
 mod catalog;
+mod dataset;
 pub mod ml;
 mod profile;
+mod scoring;
 
-// The `persona` schema and everything else the generated SQL depends on.
-::pgrx::extension_sql_file!("../sql/bootstrap.sql", bootstrap);
+// The `persona` schema, first; the catalog tables; grants once every function exists.
+::pgrx::extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);
+::pgrx::extension_sql_file!(
+    "../sql/catalog.sql",
+    name = "catalog",
+    requires = ["bootstrap"]
+);
+::pgrx::extension_sql_file!("../sql/finalize.sql", finalize);
 
 #[cfg(test)]
 pub mod pg_test;

@@ -5,7 +5,10 @@
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
+use crate::catalog::CatalogError;
+use crate::dataset::DatasetError;
 use crate::ml::MlError;
+use crate::scoring::ScoringError;
 
 /// A domain error as Postgres reports it.
 pub trait SqlError: std::fmt::Display {
@@ -54,12 +57,14 @@ impl SqlError for MlError {
             MlError::WrongType { .. } => ERRCODE_DATATYPE_MISMATCH,
             MlError::Cancelled => ERRCODE_QUERY_CANCELED,
             MlError::Singular | MlError::OneClass(_) => ERRCODE_DATA_EXCEPTION,
-            MlError::NoRows => ERRCODE_NO_DATA_FOUND,
+            MlError::NoRows => ERRCODE_DATA_EXCEPTION,
             MlError::NoFeatures => ERRCODE_INVALID_PARAMETER_VALUE,
             MlError::UnknownPositive { .. } | MlError::UnknownAlgorithm(_) => {
                 ERRCODE_INVALID_PARAMETER_VALUE
             }
             MlError::NonNumericTarget => ERRCODE_DATATYPE_MISMATCH,
+            MlError::MissingFeature(_) => ERRCODE_UNDEFINED_COLUMN,
+            MlError::UnseenLabel(_) => ERRCODE_INVALID_PARAMETER_VALUE,
         }
     }
 
@@ -84,6 +89,12 @@ impl SqlError for MlError {
                 "Set options.positive to one of the target's values, or leave it out.".into()
             }
             MlError::UnknownAlgorithm(_) => "Use 'logistic' or 'linear'.".into(),
+            MlError::MissingFeature(_) => {
+                "The relation must have a column for every feature of the model.".into()
+            }
+            MlError::UnseenLabel(_) => {
+                "Retrain the model on data that has this label, or filter those rows out.".into()
+            }
             MlError::NonNumericTarget => {
                 "Use algorithm => 'logistic' for a categorical target, or cast it to a number \
                  in a view."
@@ -115,5 +126,115 @@ impl SqlError for MlError {
                 "Scores are probabilities of the positive class, between 0 and 1.".into()
             }
         })
+    }
+}
+
+impl SqlError for CatalogError {
+    fn sqlstate(&self) -> PgSqlErrorCode {
+        use PgSqlErrorCode::*;
+        match self {
+            CatalogError::UnknownModel(_) | CatalogError::UnknownVersion { .. } => {
+                ERRCODE_UNDEFINED_OBJECT
+            }
+            CatalogError::NoDeployedVersion(_) | CatalogError::NothingToRollBack(_) => {
+                ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE
+            }
+            CatalogError::BadName(_) => ERRCODE_INVALID_NAME,
+            CatalogError::Corrupt { .. } => ERRCODE_DATA_CORRUPTED,
+            CatalogError::Spi(_) => ERRCODE_INTERNAL_ERROR,
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            CatalogError::UnknownModel(_) => {
+                "Train it with profile_train(); SELECT DISTINCT name FROM persona.models lists \
+                 the models there are."
+                    .into()
+            }
+            CatalogError::UnknownVersion { name, .. } => format!(
+                "SELECT version FROM persona.models WHERE name = '{name}' lists its versions."
+            ),
+            CatalogError::NoDeployedVersion(_) => {
+                "Deploy a version with profile_deploy(), or name one as model@version.".into()
+            }
+            CatalogError::NothingToRollBack(_) => {
+                "persona.deployments shows the deploy history; profile_deploy() deploys any \
+                 version."
+                    .into()
+            }
+            CatalogError::BadName(_) => {
+                "A model name is not empty and has no '@'; write name@version (a positive \
+                 integer) to name a version."
+                    .into()
+            }
+            CatalogError::Corrupt { .. } | CatalogError::Spi(_) => return None,
+        })
+    }
+}
+
+impl SqlError for DatasetError {
+    fn sqlstate(&self) -> PgSqlErrorCode {
+        use PgSqlErrorCode::*;
+        match self {
+            DatasetError::NoSuchRelation(_) => ERRCODE_UNDEFINED_TABLE,
+            DatasetError::NotARelation { .. } => ERRCODE_WRONG_OBJECT_TYPE,
+            DatasetError::UnknownColumn { .. } => ERRCODE_UNDEFINED_COLUMN,
+            DatasetError::UnsupportedType { .. } => ERRCODE_DATATYPE_MISMATCH,
+            DatasetError::TargetIsFeature(_) => ERRCODE_INVALID_PARAMETER_VALUE,
+            DatasetError::Spi(_) => ERRCODE_INTERNAL_ERROR,
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            DatasetError::UnknownColumn { .. } => {
+                "Column names are case sensitive: write them as the relation spells them.".into()
+            }
+            DatasetError::UnsupportedType { column, .. } => format!(
+                "Features and targets are numbers, booleans, text or enums. Derive one from \
+                 \"{column}\" in a view, e.g. extract(epoch FROM now() - \"{column}\") / 86400 \
+                 AS {column}_age_days, or leave it out with exclude."
+            ),
+            DatasetError::TargetIsFeature(_) => "Remove the target from features.".into(),
+            DatasetError::NotARelation { .. } => {
+                "Train on a table, a view or a materialized view.".into()
+            }
+            DatasetError::NoSuchRelation(_) | DatasetError::Spi(_) => return None,
+        })
+    }
+}
+
+impl SqlError for ScoringError {
+    fn sqlstate(&self) -> PgSqlErrorCode {
+        use PgSqlErrorCode::*;
+        match self {
+            ScoringError::NotARow(_) | ScoringError::UnsupportedType { .. } => {
+                ERRCODE_DATATYPE_MISMATCH
+            }
+            ScoringError::MissingFeature { .. } => ERRCODE_UNDEFINED_COLUMN,
+            ScoringError::Catalog(e) => e.sqlstate(),
+            ScoringError::Ml(e) => e.sqlstate(),
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            ScoringError::NotARow(_) => Some(
+                "Pass a whole row, e.g. profile_score('churn', c) FROM customers c, or a \
+                 jsonb object of features."
+                    .into(),
+            ),
+            ScoringError::MissingFeature { model, .. } => Some(format!(
+                "The input needs every feature of the model, by name: SELECT features FROM \
+                 persona.models lists those of {model}."
+            )),
+            ScoringError::UnsupportedType { .. } => Some(
+                "Pass the feature with the type it had at training: a number, boolean or text."
+                    .into(),
+            ),
+            ScoringError::Catalog(e) => e.hint(),
+            ScoringError::Ml(e) => e.hint(),
+        }
     }
 }

@@ -3,7 +3,10 @@
 //! below this layer knows about SQL argument shapes.
 
 mod error;
+mod manage;
 mod metrics;
+mod score;
+mod train;
 mod version;
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -65,6 +65,12 @@ pub enum MlError {
     /// Regression needs a numeric target.
     #[error("algorithm \"linear\" needs a numeric target")]
     NonNumericTarget,
+    /// A model's feature is not among the columns read.
+    #[error("feature \"{0}\" is missing")]
+    MissingFeature(String),
+    /// A label the model was not trained on.
+    #[error("label \"{0}\" was not among the classes the model was trained on")]
+    UnseenLabel(String),
     /// `algorithm` names no algorithm pg_persona has.
     #[error("unknown algorithm \"{0}\"")]
     UnknownAlgorithm(String),

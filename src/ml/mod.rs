@@ -3,6 +3,7 @@
 //! enforces that), so every piece is unit-tested with ordinary `#[test]`s.
 
 pub mod error;
+pub mod evaluate;
 pub mod lbfgs;
 pub mod linear;
 pub mod metrics;

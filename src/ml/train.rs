@@ -35,6 +35,15 @@ impl Target {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Row `row`'s label as a class name: `true`/`false`, the text, or the number.
+    pub fn label(&self, row: usize) -> String {
+        match self {
+            Target::Bool(v) => v[row].to_string(),
+            Target::Text(v) => v[row].clone(),
+            Target::Number(v) => v[row].to_string(),
+        }
+    }
 }
 
 /// Rows in each part of the split.
@@ -56,8 +65,10 @@ pub struct Trained {
     pub metrics: Json,
     /// The L2 penalty chosen and every value tried.
     pub hyperparameters: Json,
-    /// Which input rows are the test rows, for comparing with another model.
-    pub test_rows: Vec<usize>,
+    /// The part of the split whose metrics judge the model (`test`, else `validation`,
+    /// else `train`) and its input rows, for measuring another model on the same rows.
+    pub holdout_part: &'static str,
+    pub holdout_rows: Vec<usize>,
 }
 
 /// Classes, their index for each row, and the positive class.
@@ -69,11 +80,7 @@ struct Labels {
 }
 
 fn labels(target: &Target, options: &TrainOptions) -> Result<Labels, MlError> {
-    let text: Vec<String> = match target {
-        Target::Bool(v) => v.iter().map(|b| b.to_string()).collect(),
-        Target::Text(v) => v.clone(),
-        Target::Number(v) => v.iter().map(|x| x.to_string()).collect(),
-    };
+    let text: Vec<String> = (0..target.len()).map(|r| target.label(r)).collect();
     let mut classes: Vec<String> = text.clone();
     classes.sort();
     classes.dedup();
@@ -132,7 +139,7 @@ fn labels(target: &Target, options: &TrainOptions) -> Result<Labels, MlError> {
     }
 }
 
-fn value_at(column: &Column, row: usize) -> Value<'_> {
+pub(crate) fn value_at(column: &Column, row: usize) -> Value<'_> {
     match column {
         Column::Numeric(v) => v[row].map_or(Value::Null, Value::Number),
         Column::Boolean(v) => v[row].map_or(Value::Null, Value::Bool),
@@ -283,6 +290,8 @@ pub fn train(
         }
     }
     let fit_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let test_count = test.rows.len() as u64;
+    let validation_count = validation.rows.len() as u64;
     let (_, estimator, report, l2) = best.expect("at least one l2 value");
     model.estimator = estimator;
 
@@ -305,16 +314,24 @@ pub fn train(
                "converged": report.converged}),
     );
 
+    let (holdout_part, holdout_rows) = if !test.rows.is_empty() {
+        ("test", test.rows)
+    } else if !validation.rows.is_empty() {
+        ("validation", validation.rows)
+    } else {
+        ("train", train_data.rows.clone())
+    };
     Ok(Trained {
         rows: Rows {
             train: train_data.rows.len() as u64,
-            validation: validation.rows.len() as u64,
-            test: test.rows.len() as u64,
+            validation: validation_count,
+            test: test_count,
         },
         positive,
         metrics: Json::Object(metrics),
         hyperparameters: json!({"l2": l2, "tried": tried}),
-        test_rows: test.rows,
+        holdout_part,
+        holdout_rows,
         model,
     })
 }
@@ -464,7 +481,7 @@ mod tests {
             (t.rows.train, t.rows.validation, t.rows.test),
             (3500, 1000, 500)
         );
-        assert_eq!(t.test_rows.len(), 500);
+        assert_eq!((t.holdout_part, t.holdout_rows.len()), ("test", 500));
         let auc = t.metrics["test"]["roc_auc"].as_f64().unwrap();
         assert!(auc > 0.8, "{}", t.metrics);
         assert!(t.metrics["validation"]["log_loss"].as_f64().is_some());
@@ -492,8 +509,8 @@ mod tests {
         };
         let (a, b, c) = (run(5), run(5), run(6));
         assert_eq!(a.model, b.model);
-        assert_eq!(a.test_rows, b.test_rows);
-        assert_ne!(a.test_rows, c.test_rows);
+        assert_eq!(a.holdout_rows, b.holdout_rows);
+        assert_ne!(a.holdout_rows, c.holdout_rows);
     }
 
     #[test]

@@ -1,0 +1,115 @@
+//! Per-backend caches: models by version id (never stale), and name → version id for
+//! the current statement only.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use pgrx::prelude::*;
+
+use super::row::RowLayout;
+use super::ScoringError;
+use crate::catalog::{models, ModelRef};
+use crate::ml::model::Model;
+
+/// A deserialized model with the buffers scoring reuses for every row.
+pub struct LoadedModel {
+    /// `name@version`, for messages.
+    pub label: String,
+    pub model: Model,
+    /// Encoded features and per-class scratch space, reused row after row.
+    pub buffers: RefCell<(Vec<f64>, Vec<f64>)>,
+    /// Where each feature sits in each row type seen so far.
+    pub layouts: RefCell<HashMap<(pg_sys::Oid, i32), Rc<RowLayout>>>,
+}
+
+/// Identifies the statement being run: its start time within this backend's local
+/// transaction, and how many catalog changes this backend has made (so that a function
+/// that deploys and then scores within one statement sees its own deploy).
+type StatementKey = (u32, i64, u64);
+
+fn statement_key() -> StatementKey {
+    // SAFETY: MyProc is this backend's own PGPROC, valid for the backend's lifetime.
+    unsafe {
+        (
+            (*pg_sys::MyProc).lxid,
+            pg_sys::GetCurrentStatementStartTimestamp(),
+            GENERATION.with(|g| *g.borrow()),
+        )
+    }
+}
+
+/// Called after this backend changes which version a name means.
+pub fn catalog_changed() {
+    GENERATION.with(|g| *g.borrow_mut() += 1);
+}
+
+const MAX_CACHED_MODELS: usize = 64;
+
+thread_local! {
+    static GENERATION: RefCell<u64> = const { RefCell::new(0) };
+    static MODELS: RefCell<HashMap<i64, Rc<LoadedModel>>> = RefCell::new(HashMap::new());
+    static RESOLVED: RefCell<HashMap<String, (StatementKey, i64)>> = RefCell::new(HashMap::new());
+}
+
+/// The model `reference` (`name` or `name@version`) names, loading it if needed.
+pub fn loaded(reference: &str) -> Result<Rc<LoadedModel>, ScoringError> {
+    let key = statement_key();
+    let cached = RESOLVED.with(|r| {
+        r.borrow()
+            .get(reference)
+            .filter(|(k, _)| *k == key)
+            .map(|(_, id)| *id)
+    });
+    let id = match cached {
+        Some(id) => id,
+        None => {
+            let id = models::resolve(&ModelRef::parse(reference)?)?;
+            RESOLVED.with(|r| r.borrow_mut().insert(reference.to_string(), (key, id)));
+            id
+        }
+    };
+    if let Some(model) = MODELS.with(|m| m.borrow().get(&id).cloned()) {
+        return Ok(model);
+    }
+    let stored = models::load(id)?;
+    let width = stored.model.width();
+    let classes = stored.model.classes.len().max(1);
+    let model = Rc::new(LoadedModel {
+        label: format!("{}@{}", stored.name, stored.version),
+        model: stored.model,
+        buffers: RefCell::new((vec![0.0; width], vec![0.0; classes])),
+        layouts: RefCell::new(HashMap::new()),
+    });
+    MODELS.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= MAX_CACHED_MODELS {
+            m.clear();
+        }
+        m.insert(id, model.clone());
+    });
+    Ok(model)
+}
+
+impl LoadedModel {
+    fn encode(&self, values: &[super::OwnedValue]) -> Result<(), ScoringError> {
+        let borrowed: Vec<_> = values.iter().map(|v| v.as_value()).collect();
+        let (x, _) = &mut *self.buffers.borrow_mut();
+        self.model.encode(&borrowed, x)?;
+        Ok(())
+    }
+
+    /// The score of a row (see `Model::score`).
+    pub fn score(&self, values: &[super::OwnedValue]) -> Result<f64, ScoringError> {
+        self.encode(values)?;
+        let (x, scratch) = &mut *self.buffers.borrow_mut();
+        Ok(self.model.score(x, scratch))
+    }
+
+    /// The predicted label of a row.
+    pub fn predict(&self, values: &[super::OwnedValue]) -> Result<String, ScoringError> {
+        self.encode(values)?;
+        let (x, scratch) = &mut *self.buffers.borrow_mut();
+        Ok(self.model.predict(x, scratch))
+    }
+}
