@@ -44,4 +44,39 @@ if [ $status -ne 0 ] && [ -f "$out/regression.diffs" ]; then
     echo "--- differences (also in $out/regression.diffs):"
     head -n 200 "$out/regression.diffs"
 fi
+
+# The README's quick start must run as written: its first sql block, in a fresh database.
+if [ $# -eq 0 ]; then
+    awk '/^## Quick start/ {q = 1} q && /^```sql/ {s = 1; next} s && /^```/ {exit} s' \
+        README.md >"$out/quickstart.sql"
+    psql=(psql -X -q -h 127.0.0.1 -p "$port" -U "$PG_USER")
+    "${psql[@]}" -d postgres -c 'CREATE DATABASE quickstart'
+    if [ -s "$out/quickstart.sql" ] &&
+        "${psql[@]}" -d quickstart -v ON_ERROR_STOP=1 -f "$out/quickstart.sql" \
+            >"$out/quickstart.out" 2>&1; then
+        echo "README quick start ... ok ($(grep -c . "$out/quickstart.sql") lines)"
+    else
+        cat "$out/quickstart.out"
+        echo "README quick start ... FAILED (output in $out/quickstart.out)"
+        status=1
+    fi
+
+    # Models survive pg_dump and restore: the restored database scores identically and
+    # keeps the deploy history.
+    check='SELECT (SELECT sum(profile_score($$churn$$, c)) FROM customers c)::text
+                  || $$ / $$ || (SELECT count(*) FROM persona.deployments)
+                  || $$ / $$ || (SELECT max(version) FROM persona.models)'
+    "${psql[@]}" -d postgres -c 'CREATE DATABASE restored'
+    if "$PG_BIN/pg_dump" -h 127.0.0.1 -p "$port" -U "$PG_USER" quickstart >"$out/dump.sql" &&
+        "${psql[@]}" -d restored -v ON_ERROR_STOP=1 -f "$out/dump.sql" >"$out/restore.out" 2>&1 &&
+        before=$("${psql[@]}" -At -d quickstart -c "$check") &&
+        after=$("${psql[@]}" -At -d restored -c "$check") &&
+        [ -n "$before" ] && [ "$before" = "$after" ]; then
+        echo "dump and restore ... ok (scores / deployments / versions: $after)"
+    else
+        cat "$out/restore.out"
+        echo "dump and restore ... FAILED (before: ${before:-?}, after: ${after:-?})"
+        status=1
+    fi
+fi
 exit $status

@@ -69,8 +69,16 @@ INSERT INTO not_a_number SELECT CASE WHEN i = 5 THEN 'NaN'::float8 ELSE i END, i
 FROM generate_series(1, 50) i;
 SELECT profile_train('bad', 'not_a_number', 'y');
 \echo :LAST_ERROR_SQLSTATE
+-- Training honours statement_timeout (and cancel) and stores nothing.
+CREATE TABLE big AS
+SELECT i, (i % 97)::float8 AS x, (i * 7) % 13 < 6 AS y FROM generate_series(1, 300000) AS i;
+SET statement_timeout = '300ms';
+SELECT profile_train('slow', 'big', 'y');
+\echo :LAST_ERROR_SQLSTATE
+RESET statement_timeout;
+
 -- None of the failures left a version behind.
-SELECT count(*) AS versions FROM persona.models WHERE name IN ('bad', 'odd@2');
+SELECT count(*) AS versions FROM persona.models WHERE name IN ('bad', 'odd@2', 'slow');
 SELECT count(*) AS versions_of_odd FROM persona.models WHERE name = 'odd';
 
 -- Scoring: unknown model or version, no deployed version, bad reference.
