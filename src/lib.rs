@@ -1,7 +1,7 @@
 //! pg_persona: user profiles kept exact by triggers, and models trained, deployed and
 //! scored in SQL, inside PostgreSQL.
 //!
-//! This file only wires the crate together:
+//! This file only wires the crate together and registers the settings (`config`):
 //! - `api`: the SQL-facing layer (`#[pg_extern]` functions) and the conversion of every
 //!   domain error into a Postgres error;
 //! - `ml`: the learning code, plain Rust with no Postgres in it;
@@ -16,6 +16,7 @@
 
 mod api;
 mod catalog;
+mod config;
 mod dataset;
 pub mod ml;
 mod profile;
@@ -29,6 +30,11 @@ mod scoring;
     requires = ["bootstrap"]
 );
 ::pgrx::extension_sql_file!("../sql/finalize.sql", finalize);
+
+#[pgrx::pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    config::register();
+}
 
 #[cfg(test)]
 pub mod pg_test;

@@ -10,39 +10,36 @@ use crate::dataset::{self, DatasetError, Kind, TargetKind};
 use crate::ml::evaluate::evaluate;
 use crate::ml::model::Task;
 use crate::ml::preprocess::Encoder;
-use crate::scoring::{composite_values, jsonb_values, loaded};
+use crate::scoring::{encode_composite, encode_jsonb, loaded};
 
 /// The score of a row: the positive class's probability (binary), the most likely
 /// class's probability (multiclass) or the predicted value (regression).
 #[pg_extern(stable, parallel_safe, name = "profile_score")]
 fn profile_score_row(model: &str, features: AnyElement) -> f64 {
     let m = loaded(model).or_raise();
-    let values = composite_values(&m, &features).or_raise();
-    m.score(&values).or_raise()
+    m.score(|m, x| encode_composite(m, &features, x)).or_raise()
 }
 
 /// The score of a jsonb object whose keys are the feature names.
 #[pg_extern(stable, parallel_safe, name = "profile_score")]
 fn profile_score_jsonb(model: &str, features: JsonB) -> f64 {
     let m = loaded(model).or_raise();
-    let values = jsonb_values(&m, &features).or_raise();
-    m.score(&values).or_raise()
+    m.score(|m, x| encode_jsonb(m, &features, x)).or_raise()
 }
 
 /// The predicted class label of a row (the predicted value as text for regression).
 #[pg_extern(stable, parallel_safe, name = "profile_predict")]
 fn profile_predict_row(model: &str, features: AnyElement) -> String {
     let m = loaded(model).or_raise();
-    let values = composite_values(&m, &features).or_raise();
-    m.predict(&values).or_raise()
+    m.predict(|m, x| encode_composite(m, &features, x))
+        .or_raise()
 }
 
 /// The predicted class label of a jsonb object.
 #[pg_extern(stable, parallel_safe, name = "profile_predict")]
 fn profile_predict_jsonb(model: &str, features: JsonB) -> String {
     let m = loaded(model).or_raise();
-    let values = jsonb_values(&m, &features).or_raise();
-    m.predict(&values).or_raise()
+    m.predict(|m, x| encode_jsonb(m, &features, x)).or_raise()
 }
 
 /// The metrics of the deployed version of `model` (or `name@version`) on every row of
@@ -86,6 +83,7 @@ fn profile_evaluate(model: &str, relation: PgRelation) -> JsonB {
         &info,
         &features,
         Some((&stored.target, target_kind)),
+        None,
         &mut |_| {},
     )
     .or_raise();

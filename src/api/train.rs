@@ -10,7 +10,8 @@ use serde_json::{json, Value as Json};
 
 use super::error::OrRaise;
 use crate::catalog::{self, deployments, models};
-use crate::dataset::{self, DatasetError, Kind, TargetKind};
+use crate::config;
+use crate::dataset::{self, DatasetError, Kind, Sample, TargetKind};
 use crate::ml::model::{Algorithm, Task};
 use crate::ml::options::{DeployPolicy, TrainOptions};
 use crate::ml::{evaluate::evaluate, train, MlError};
@@ -216,14 +217,33 @@ fn run(r: Request) -> TrainRow {
         features.push((name, column.kind));
     }
 
+    let max_rows = options.max_rows.or_else(|| {
+        u64::try_from(config::MAX_ROWS.get())
+            .ok()
+            .filter(|&n| n > 0)
+    });
+    let sample = max_rows.map(|rows| Sample {
+        rows,
+        seed: options.seed,
+    });
     let mut progress = Progress::new();
     let data = dataset::read(
         &info,
         &features,
         Some((&r.target, target_kind)),
+        sample,
         &mut |rows| progress.tick(|| format!("read {rows} rows")),
     )
     .or_raise();
+    if let Some(limit) = max_rows {
+        let rows = data.target.as_ref().map_or(0, |t| t.len()) as u64;
+        if rows == limit {
+            notice!(
+                "profile_train: trained on a sample of {rows} labelled rows of {} (max_rows)",
+                info.display
+            );
+        }
+    }
     if data.skipped > 0 {
         notice!(
             "profile_train: skipped {} rows of {} whose target \"{}\" is NULL",

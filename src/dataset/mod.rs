@@ -6,7 +6,7 @@ mod columns;
 mod read;
 
 pub use columns::{describe, Kind};
-pub use read::{read, TargetKind};
+pub use read::{read, Sample, TargetKind};
 
 /// Why a relation cannot be read as training data.
 #[derive(Debug, thiserror::Error)]

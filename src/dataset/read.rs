@@ -36,13 +36,23 @@ fn expression(column: &str, kind: Kind) -> String {
     }
 }
 
+/// At most `rows` labelled rows: those with the smallest hash (seeded with `seed`) of
+/// their whole content, so the same relation contents give the same sample whatever
+/// their physical order.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample {
+    pub rows: u64,
+    pub seed: u64,
+}
+
 /// Reads `features` and, if given, `target` from the relation. Rows whose target is
-/// NULL are skipped and counted. `progress` is called with the rows read so far after
-/// each batch.
+/// NULL are skipped and counted (with a `sample`, they are left out by the query and not
+/// counted). `progress` is called with the rows read so far after each batch.
 pub fn read(
     info: &RelationInfo,
     features: &[(String, Kind)],
     target: Option<(&str, TargetKind)>,
+    sample: Option<Sample>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Dataset, DatasetError> {
     let mut exprs: Vec<String> = features.iter().map(|(c, k)| expression(c, *k)).collect();
@@ -53,7 +63,16 @@ pub fn read(
             TargetKind::Number => expression(column, Kind::Numeric),
         });
     }
-    let query = format!("SELECT {} FROM {}", exprs.join(", "), info.display);
+    let mut query = format!("SELECT {} FROM {} AS r", exprs.join(", "), info.display);
+    if let Some(Sample { rows, seed }) = sample {
+        if let Some((column, _)) = target {
+            query.push_str(&format!(" WHERE r.{} IS NOT NULL", quote_ident(column)));
+        }
+        query.push_str(&format!(
+            " ORDER BY pg_catalog.hashtextextended(ROW(r.*)::pg_catalog.text, {}) LIMIT {rows}",
+            seed as i64
+        ));
+    }
 
     let mut columns: Vec<Column> = features
         .iter()

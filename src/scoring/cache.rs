@@ -11,6 +11,7 @@ use super::row::RowLayout;
 use super::ScoringError;
 use crate::catalog::{models, ModelRef};
 use crate::ml::model::Model;
+use crate::ml::preprocess::Value;
 
 /// A deserialized model with the buffers scoring reuses for every row.
 pub struct LoadedModel {
@@ -19,6 +20,8 @@ pub struct LoadedModel {
     pub model: Model,
     /// Encoded features and per-class scratch space, reused row after row.
     pub buffers: RefCell<(Vec<f64>, Vec<f64>)>,
+    /// Where each feature's encoding starts in the model's input.
+    pub offsets: Vec<usize>,
     /// Where each feature sits in each row type seen so far.
     pub layouts: RefCell<HashMap<(pg_sys::Oid, i32), Rc<RowLayout>>>,
 }
@@ -75,7 +78,18 @@ pub fn loaded(reference: &str) -> Result<Rc<LoadedModel>, ScoringError> {
     let stored = models::load(id)?;
     let width = stored.model.width();
     let classes = stored.model.classes.len().max(1);
+    let offsets = stored
+        .model
+        .features
+        .iter()
+        .scan(0, |at, f| {
+            let start = *at;
+            *at += f.encoder.width();
+            Some(start)
+        })
+        .collect();
     let model = Rc::new(LoadedModel {
+        offsets,
         label: format!("{}@{}", stored.name, stored.version),
         model: stored.model,
         buffers: RefCell::new((vec![0.0; width], vec![0.0; classes])),
@@ -92,24 +106,40 @@ pub fn loaded(reference: &str) -> Result<Rc<LoadedModel>, ScoringError> {
 }
 
 impl LoadedModel {
-    fn encode(&self, values: &[super::OwnedValue]) -> Result<(), ScoringError> {
-        let borrowed: Vec<_> = values.iter().map(|v| v.as_value()).collect();
-        let (x, _) = &mut *self.buffers.borrow_mut();
-        self.model.encode(&borrowed, x)?;
+    /// Encodes feature `k` into its slots of `x`.
+    pub fn encode_feature(
+        &self,
+        k: usize,
+        value: Value<'_>,
+        x: &mut [f64],
+    ) -> Result<(), ScoringError> {
+        let feature = &self.model.features[k];
+        let at = self.offsets[k];
+        feature.encoder.encode(
+            &feature.name,
+            value,
+            &mut x[at..at + feature.encoder.width()],
+        )?;
         Ok(())
     }
 
-    /// The score of a row (see `Model::score`).
-    pub fn score(&self, values: &[super::OwnedValue]) -> Result<f64, ScoringError> {
-        self.encode(values)?;
+    /// Scores an input once `fill` has encoded it (see `Model::score`).
+    pub fn score(
+        &self,
+        fill: impl FnOnce(&Self, &mut [f64]) -> Result<(), ScoringError>,
+    ) -> Result<f64, ScoringError> {
         let (x, scratch) = &mut *self.buffers.borrow_mut();
+        fill(self, x)?;
         Ok(self.model.score(x, scratch))
     }
 
-    /// The predicted label of a row.
-    pub fn predict(&self, values: &[super::OwnedValue]) -> Result<String, ScoringError> {
-        self.encode(values)?;
+    /// The predicted label of an input once `fill` has encoded it.
+    pub fn predict(
+        &self,
+        fill: impl FnOnce(&Self, &mut [f64]) -> Result<(), ScoringError>,
+    ) -> Result<String, ScoringError> {
         let (x, scratch) = &mut *self.buffers.borrow_mut();
+        fill(self, x)?;
         Ok(self.model.predict(x, scratch))
     }
 }

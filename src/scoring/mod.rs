@@ -12,7 +12,7 @@ mod cache;
 mod row;
 
 pub use cache::{catalog_changed, loaded};
-pub use row::{composite_values, jsonb_values, OwnedValue};
+pub use row::{encode_composite, encode_jsonb};
 
 use crate::catalog::CatalogError;
 use crate::ml::MlError;

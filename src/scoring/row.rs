@@ -13,26 +13,6 @@ use super::cache::LoadedModel;
 use super::ScoringError;
 use crate::ml::preprocess::Value;
 
-/// A feature value taken out of a row.
-#[derive(Debug, Clone, PartialEq)]
-pub enum OwnedValue {
-    Null,
-    Number(f64),
-    Bool(bool),
-    Text(String),
-}
-
-impl OwnedValue {
-    pub fn as_value(&self) -> Value<'_> {
-        match self {
-            OwnedValue::Null => Value::Null,
-            OwnedValue::Number(x) => Value::Number(*x),
-            OwnedValue::Bool(b) => Value::Bool(*b),
-            OwnedValue::Text(s) => Value::Text(s),
-        }
-    }
-}
-
 /// How to read one attribute; decided once per row type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reader {
@@ -86,46 +66,48 @@ fn type_name(type_oid: pg_sys::Oid) -> String {
 }
 
 /// Reads one non-NULL attribute. Text is read as `::text` would (char(n) without its
-/// trailing blanks), numbers as `::float8`, so scoring sees what training read.
-unsafe fn read(datum: pg_sys::Datum, reader: Reader) -> OwnedValue {
+/// trailing blanks), numbers as `::float8`, so scoring sees what training read. Text is
+/// borrowed from the datum, which outlives the call.
+unsafe fn read<'a>(datum: pg_sys::Datum, reader: Reader) -> Value<'a> {
     match reader {
-        Reader::Int2 => OwnedValue::Number(f64::from(datum.value() as i16)),
-        Reader::Int4 => OwnedValue::Number(f64::from(datum.value() as i32)),
-        Reader::Int8 => OwnedValue::Number(datum.value() as i64 as f64),
-        Reader::Float4 => OwnedValue::Number(f64::from(f32::from_bits(datum.value() as u32))),
-        Reader::Float8 => OwnedValue::Number(f64::from_bits(datum.value() as u64)),
-        Reader::Numeric => OwnedValue::Number(
+        Reader::Int2 => Value::Number(f64::from(datum.value() as i16)),
+        Reader::Int4 => Value::Number(f64::from(datum.value() as i32)),
+        Reader::Int8 => Value::Number(datum.value() as i64 as f64),
+        Reader::Float4 => Value::Number(f64::from(f32::from_bits(datum.value() as u32))),
+        Reader::Float8 => Value::Number(f64::from_bits(datum.value() as u64)),
+        Reader::Numeric => Value::Number(
             pgrx::direct_function_call::<f64>(pg_sys::numeric_float8, &[Some(datum)])
                 .unwrap_or(f64::NAN),
         ),
-        Reader::Bool => OwnedValue::Bool(datum.value() != 0),
-        Reader::Text => OwnedValue::Text(String::from_datum(datum, false).unwrap_or_default()),
-        Reader::BpChar => OwnedValue::Text(
-            String::from_datum(datum, false)
+        Reader::Bool => Value::Bool(datum.value() != 0),
+        Reader::Text => Value::Text(<&str>::from_datum(datum, false).unwrap_or_default()),
+        Reader::BpChar => Value::Text(
+            <&str>::from_datum(datum, false)
                 .unwrap_or_default()
-                .trim_end_matches(' ')
-                .to_string(),
+                .trim_end_matches(' '),
         ),
-        Reader::Name => OwnedValue::Text(
+        Reader::Name => Value::Text(
             CStr::from_ptr(datum.cast_mut_ptr::<c_char>())
-                .to_string_lossy()
-                .into_owned(),
-        ),
-        Reader::Enum => OwnedValue::Text(
-            pgrx::direct_function_call::<&CStr>(pg_sys::enum_out, &[Some(datum)])
-                .map(|c| c.to_string_lossy().into_owned())
+                .to_str()
                 .unwrap_or_default(),
         ),
-        Reader::Unsupported => OwnedValue::Null,
+        Reader::Enum => Value::Text(
+            pgrx::direct_function_call::<&CStr>(pg_sys::enum_out, &[Some(datum)])
+                .and_then(|c| c.to_str().ok())
+                .unwrap_or_default(),
+        ),
+        Reader::Unsupported => Value::Null,
     }
 }
 
-/// The model's feature values from a composite value (a table row, a ROW(...) with
-/// named fields, a view's row...). Extra attributes are ignored.
-pub fn composite_values(
+/// Encodes the model's features from a composite value (a table row, a view's row, a
+/// ROW(...) with named fields...) into `x`. Extra attributes are ignored. Nothing is
+/// allocated once the row type has been seen.
+pub fn encode_composite(
     m: &LoadedModel,
     element: &AnyElement,
-) -> Result<Vec<OwnedValue>, ScoringError> {
+    x: &mut [f64],
+) -> Result<(), ScoringError> {
     // SAFETY: type_is_rowtype only reads the type cache.
     if !unsafe { pg_sys::type_is_rowtype(element.oid()) } {
         return Err(ScoringError::NotARow(type_name(element.oid())));
@@ -139,37 +121,28 @@ pub fn composite_values(
         let typ = pgrx::heap_tuple_header_get_type_id(header);
         let typmod = pgrx::heap_tuple_header_get_typmod(header);
         let tupdesc = pg_sys::lookup_rowtype_tupdesc(typ, typmod);
-        let layout = match layout(m, tupdesc, typ, typmod) {
-            Ok(layout) => layout,
-            Err(e) => {
-                pg_sys::DecrTupleDescRefCount(tupdesc);
-                return Err(e);
+        let result = layout(m, tupdesc, typ, typmod).and_then(|layout| {
+            let mut tuple: pg_sys::HeapTupleData = std::mem::zeroed();
+            tuple.t_len = pgrx::heap_tuple_header_get_datum_length(header) as u32;
+            tuple.t_data = header;
+            for (k, &(attno, reader, type_oid)) in layout.attributes.iter().enumerate() {
+                let value = match pgrx::heap_getattr_raw(&mut tuple, attno, tupdesc) {
+                    None => Value::Null,
+                    Some(_) if reader == Reader::Unsupported => {
+                        return Err(ScoringError::UnsupportedType {
+                            model: m.label.clone(),
+                            feature: m.model.features[k].name.clone(),
+                            type_name: type_name(type_oid),
+                        })
+                    }
+                    Some(datum) => read(datum, reader),
+                };
+                m.encode_feature(k, value, x)?;
             }
-        };
-        let mut tuple: pg_sys::HeapTupleData = std::mem::zeroed();
-        tuple.t_len = pgrx::heap_tuple_header_get_datum_length(header) as u32;
-        tuple.t_data = header;
-        let mut values = Vec::with_capacity(layout.attributes.len());
-        let mut unsupported = None;
-        for (feature, &(attno, reader, type_oid)) in layout.attributes.iter().enumerate() {
-            values.push(match pgrx::heap_getattr_raw(&mut tuple, attno, tupdesc) {
-                None => OwnedValue::Null,
-                Some(_) if reader == Reader::Unsupported => {
-                    unsupported.get_or_insert((feature, type_oid));
-                    OwnedValue::Null
-                }
-                Some(datum) => read(datum, reader),
-            });
-        }
+            Ok(())
+        });
         pg_sys::DecrTupleDescRefCount(tupdesc);
-        if let Some((feature, type_oid)) = unsupported {
-            return Err(ScoringError::UnsupportedType {
-                model: m.label.clone(),
-                feature: m.model.features[feature].name.clone(),
-                type_name: type_name(type_oid),
-            });
-        }
-        Ok(values)
+        result
     }
 }
 
@@ -208,8 +181,9 @@ unsafe fn layout(
     Ok(l)
 }
 
-/// The model's feature values from a jsonb object's keys. Extra keys are ignored.
-pub fn jsonb_values(m: &LoadedModel, features: &JsonB) -> Result<Vec<OwnedValue>, ScoringError> {
+/// Encodes the model's features from a jsonb object's keys into `x`. Extra keys are
+/// ignored.
+pub fn encode_jsonb(m: &LoadedModel, features: &JsonB, x: &mut [f64]) -> Result<(), ScoringError> {
     let Json::Object(object) = &features.0 else {
         return Err(ScoringError::NotARow(format!(
             "jsonb {}",
@@ -222,28 +196,32 @@ pub fn jsonb_values(m: &LoadedModel, features: &JsonB) -> Result<Vec<OwnedValue>
             }
         )));
     };
-    m.model
-        .features
-        .iter()
-        .map(|f| match object.get(&f.name) {
-            None => Err(ScoringError::MissingFeature {
-                model: m.label.clone(),
-                feature: f.name.clone(),
-            }),
-            Some(Json::Null) => Ok(OwnedValue::Null),
-            Some(Json::Number(n)) => Ok(OwnedValue::Number(n.as_f64().unwrap_or(f64::NAN))),
-            Some(Json::Bool(b)) => Ok(OwnedValue::Bool(*b)),
-            Some(Json::String(s)) => Ok(OwnedValue::Text(s.clone())),
-            Some(other) => Err(ScoringError::UnsupportedType {
-                model: m.label.clone(),
-                feature: f.name.clone(),
-                type_name: if other.is_array() {
-                    "jsonb array"
-                } else {
-                    "jsonb object"
-                }
-                .into(),
-            }),
-        })
-        .collect()
+    for (k, f) in m.model.features.iter().enumerate() {
+        let value = match object.get(&f.name) {
+            None => {
+                return Err(ScoringError::MissingFeature {
+                    model: m.label.clone(),
+                    feature: f.name.clone(),
+                })
+            }
+            Some(Json::Null) => Value::Null,
+            Some(Json::Number(n)) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+            Some(Json::Bool(b)) => Value::Bool(*b),
+            Some(Json::String(s)) => Value::Text(s),
+            Some(other) => {
+                return Err(ScoringError::UnsupportedType {
+                    model: m.label.clone(),
+                    feature: f.name.clone(),
+                    type_name: if other.is_array() {
+                        "jsonb array"
+                    } else {
+                        "jsonb object"
+                    }
+                    .into(),
+                })
+            }
+        };
+        m.encode_feature(k, value, x)?;
+    }
+    Ok(())
 }

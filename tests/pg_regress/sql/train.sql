@@ -130,6 +130,22 @@ UPDATE customers SET churned = NULL WHERE id <= 3;
 SELECT train_rows + validation_rows + test_rows AS used
 FROM profile_train('skip', 'customers', 'churned', exclude => ARRAY['id']);
 
+-- max_rows samples the labelled rows reproducibly: the same rows, and so the same model,
+-- whatever order the relation returns them in. pg_persona.max_rows is its default.
+SELECT train_rows + validation_rows + test_rows AS used
+FROM profile_train('sampled', 'customers', 'churned', exclude => ARRAY['id'],
+                   options => '{"max_rows": 200}');
+CREATE TABLE customers_shuffled AS SELECT * FROM customers ORDER BY md5(id::text);
+SELECT train_rows + validation_rows + test_rows AS used
+FROM profile_train('shuffled', 'customers_shuffled', 'churned', exclude => ARRAY['id'],
+                   options => '{"max_rows": 200}');
+SELECT (SELECT model FROM persona.models WHERE name = 'sampled')
+     = (SELECT model FROM persona.models WHERE name = 'shuffled') AS same_model;
+SET pg_persona.max_rows = 100;
+SELECT train_rows + validation_rows + test_rows AS used
+FROM profile_train('sampled', 'customers', 'churned', exclude => ARRAY['id']);
+RESET pg_persona.max_rows;
+
 -- Dropping removes every version and the deploy history.
 SELECT profile_drop('churn');
 SELECT count(*) AS versions FROM persona.models WHERE name = 'churn';

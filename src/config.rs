@@ -1,0 +1,20 @@
+//! Settings (GUCs) a DBA or a session can change.
+
+use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
+
+/// `pg_persona.max_rows`: the default of `options.max_rows`; 0 means no limit.
+pub static MAX_ROWS: GucSetting<i32> = GucSetting::<i32>::new(0);
+
+pub fn register() {
+    GucRegistry::define_int_guc(
+        c"pg_persona.max_rows",
+        c"Largest number of labelled rows profile_train reads (0: no limit).",
+        c"Larger relations are sampled reproducibly: the rows with the smallest seeded hash \
+          of their content. options.max_rows overrides it for one call.",
+        &MAX_ROWS,
+        0,
+        i32::MAX,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+}
