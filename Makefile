@@ -5,7 +5,7 @@ PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 export PG_CONFIG
 KEEP ?= 0
 
-.PHONY: setup test demo demo-stop regress install
+.PHONY: setup test demo demo-stop regress install bench bench-score bench-train
 
 ## Install what building and testing needs (Debian packages, cargo-pgrx, pgrx init).
 setup:
@@ -30,3 +30,14 @@ regress: setup
 ## Install the release build into the PostgreSQL that PG_CONFIG names.
 install: setup
 	@cargo pgrx install --release --pg-config $(PG_CONFIG) $(if $(filter 0,$(shell id -u)),,--sudo)
+
+## Scoring speed: profile_score against the same model as a plain SQL expression.
+bench-score: setup
+	@bash scripts/bench/score.sh
+
+## Training speed and quality: profile_train against scikit-learn fed by psycopg.
+bench-train: setup
+	@bash scripts/bench/train.sh
+
+## Every benchmark.
+bench: bench-score bench-train

@@ -10,35 +10,43 @@ use crate::dataset::{self, DatasetError, Kind, TargetKind};
 use crate::ml::evaluate::evaluate;
 use crate::ml::model::Task;
 use crate::ml::preprocess::Encoder;
-use crate::scoring::{encode_composite, encode_jsonb, loaded};
+use crate::scoring::{at_call_site, encode_composite, encode_jsonb};
 
 /// The score of a row: the positive class's probability (binary), the most likely
 /// class's probability (multiclass) or the predicted value (regression).
 #[pg_extern(stable, parallel_safe, name = "profile_score")]
-fn profile_score_row(model: &str, features: AnyElement) -> f64 {
-    let m = loaded(model).or_raise();
+fn profile_score_row(model: &str, features: AnyElement, fcinfo: pg_sys::FunctionCallInfo) -> f64 {
+    // SAFETY: pgrx hands the function its own fcinfo.
+    let m = unsafe { at_call_site(fcinfo, model) }.or_raise();
     m.score(|m, x| encode_composite(m, &features, x)).or_raise()
 }
 
 /// The score of a jsonb object whose keys are the feature names.
 #[pg_extern(stable, parallel_safe, name = "profile_score")]
-fn profile_score_jsonb(model: &str, features: JsonB) -> f64 {
-    let m = loaded(model).or_raise();
+fn profile_score_jsonb(model: &str, features: JsonB, fcinfo: pg_sys::FunctionCallInfo) -> f64 {
+    // SAFETY: pgrx hands the function its own fcinfo.
+    let m = unsafe { at_call_site(fcinfo, model) }.or_raise();
     m.score(|m, x| encode_jsonb(m, &features, x)).or_raise()
 }
 
 /// The predicted class label of a row (the predicted value as text for regression).
 #[pg_extern(stable, parallel_safe, name = "profile_predict")]
-fn profile_predict_row(model: &str, features: AnyElement) -> String {
-    let m = loaded(model).or_raise();
+fn profile_predict_row(
+    model: &str,
+    features: AnyElement,
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> String {
+    // SAFETY: pgrx hands the function its own fcinfo.
+    let m = unsafe { at_call_site(fcinfo, model) }.or_raise();
     m.predict(|m, x| encode_composite(m, &features, x))
         .or_raise()
 }
 
 /// The predicted class label of a jsonb object.
 #[pg_extern(stable, parallel_safe, name = "profile_predict")]
-fn profile_predict_jsonb(model: &str, features: JsonB) -> String {
-    let m = loaded(model).or_raise();
+fn profile_predict_jsonb(model: &str, features: JsonB, fcinfo: pg_sys::FunctionCallInfo) -> String {
+    // SAFETY: pgrx hands the function its own fcinfo.
+    let m = unsafe { at_call_site(fcinfo, model) }.or_raise();
     m.predict(|m, x| encode_jsonb(m, &features, x)).or_raise()
 }
 

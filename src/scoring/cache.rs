@@ -1,17 +1,21 @@
 //! Per-backend caches: models by version id (never stale), and name → version id for
 //! the current statement only.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use pgrx::prelude::*;
+use pgrx::PgMemoryContexts;
 
 use super::row::RowLayout;
 use super::ScoringError;
 use crate::catalog::{models, ModelRef};
 use crate::ml::model::Model;
 use crate::ml::preprocess::Value;
+
+/// A composite type as a row carries it: type OID and typmod (for anonymous records).
+pub type RowType = (pg_sys::Oid, i32);
 
 /// A deserialized model with the buffers scoring reuses for every row.
 pub struct LoadedModel {
@@ -22,8 +26,12 @@ pub struct LoadedModel {
     pub buffers: RefCell<(Vec<f64>, Vec<f64>)>,
     /// Where each feature's encoding starts in the model's input.
     pub offsets: Vec<usize>,
-    /// Where each feature sits in each row type seen so far.
-    pub layouts: RefCell<HashMap<(pg_sys::Oid, i32), Rc<RowLayout>>>,
+    /// Where each feature sits in each row type seen so far, and the last one used
+    /// (a query scores rows of one type).
+    pub layouts: RefCell<HashMap<RowType, Rc<RowLayout>>>,
+    pub last_layout: RefCell<Option<(RowType, Rc<RowLayout>)>>,
+    /// The last input type found to be a row type.
+    pub row_type: Cell<pg_sys::Oid>,
 }
 
 /// Identifies the statement being run: its start time within this backend's local
@@ -53,6 +61,45 @@ thread_local! {
     static GENERATION: RefCell<u64> = const { RefCell::new(0) };
     static MODELS: RefCell<HashMap<i64, Rc<LoadedModel>>> = RefCell::new(HashMap::new());
     static RESOLVED: RefCell<HashMap<String, (StatementKey, i64)>> = RefCell::new(HashMap::new());
+}
+
+/// What a call site (one `profile_score(...)` in one query) remembers between rows.
+struct CallSite {
+    key: StatementKey,
+    reference: String,
+    model: Rc<LoadedModel>,
+}
+
+/// The model `reference` names, remembered in the call site's `fn_extra` so that a
+/// query scoring a million rows resolves it once (and again only if the statement, or a
+/// catalog change of this backend, makes the remembered one stale).
+///
+/// # Safety
+/// `fcinfo` must be the current call's, as pgrx passes it.
+pub unsafe fn at_call_site(
+    fcinfo: pg_sys::FunctionCallInfo,
+    reference: &str,
+) -> Result<Rc<LoadedModel>, ScoringError> {
+    let flinfo = (*fcinfo).flinfo;
+    let key = statement_key();
+    let site = (*flinfo).fn_extra as *mut CallSite;
+    if !site.is_null() && (*site).key == key && (*site).reference == reference {
+        return Ok((*site).model.clone());
+    }
+    let model = loaded(reference)?;
+    let fresh = CallSite {
+        key,
+        reference: reference.to_string(),
+        model: model.clone(),
+    };
+    if site.is_null() {
+        // Dropped when the call site's memory context goes away with the query.
+        let site = PgMemoryContexts::For((*flinfo).fn_mcxt).leak_and_drop_on_delete(fresh);
+        (*flinfo).fn_extra = site.cast();
+    } else {
+        *site = fresh;
+    }
+    Ok(model)
 }
 
 /// The model `reference` (`name` or `name@version`) names, loading it if needed.
@@ -94,6 +141,8 @@ pub fn loaded(reference: &str) -> Result<Rc<LoadedModel>, ScoringError> {
         model: stored.model,
         buffers: RefCell::new((vec![0.0; width], vec![0.0; classes])),
         layouts: RefCell::new(HashMap::new()),
+        last_layout: RefCell::new(None),
+        row_type: Cell::new(pg_sys::InvalidOid),
     });
     MODELS.with(|m| {
         let mut m = m.borrow_mut();

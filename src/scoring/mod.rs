@@ -11,7 +11,7 @@
 mod cache;
 mod row;
 
-pub use cache::{catalog_changed, loaded};
+pub use cache::{at_call_site, catalog_changed};
 pub use row::{encode_composite, encode_jsonb};
 
 use crate::catalog::CatalogError;

@@ -108,9 +108,12 @@ pub fn encode_composite(
     element: &AnyElement,
     x: &mut [f64],
 ) -> Result<(), ScoringError> {
-    // SAFETY: type_is_rowtype only reads the type cache.
-    if !unsafe { pg_sys::type_is_rowtype(element.oid()) } {
-        return Err(ScoringError::NotARow(type_name(element.oid())));
+    // SAFETY: type_is_rowtype only reads the type cache. Checked once per input type.
+    if m.row_type.get() != element.oid() {
+        if !unsafe { pg_sys::type_is_rowtype(element.oid()) } {
+            return Err(ScoringError::NotARow(type_name(element.oid())));
+        }
+        m.row_type.set(element.oid());
     }
     // SAFETY: a value of a row type is a (possibly toasted) HeapTupleHeader datum. The
     // tuple descriptor is reference-counted by the resource owner, so an error between
@@ -153,7 +156,13 @@ unsafe fn layout(
     typ: pg_sys::Oid,
     typmod: i32,
 ) -> Result<Rc<RowLayout>, ScoringError> {
+    if let Some((key, l)) = &*m.last_layout.borrow() {
+        if *key == (typ, typmod) {
+            return Ok(l.clone());
+        }
+    }
     if let Some(l) = m.layouts.borrow().get(&(typ, typmod)) {
+        *m.last_layout.borrow_mut() = Some(((typ, typmod), l.clone()));
         return Ok(l.clone());
     }
     let natts = (*tupdesc).natts as usize;
@@ -178,6 +187,7 @@ unsafe fn layout(
     }
     let l = Rc::new(RowLayout { attributes });
     m.layouts.borrow_mut().insert((typ, typmod), l.clone());
+    *m.last_layout.borrow_mut() = Some(((typ, typmod), l.clone()));
     Ok(l)
 }
 
