@@ -27,6 +27,14 @@ pub struct Dataset {
 
 const BATCH: i64 = 10_000;
 
+/// A text datum as a Rust string.
+///
+/// # Safety
+/// `d` must be a non-NULL `text` datum.
+unsafe fn text(d: pg_sys::Datum) -> String {
+    String::from_datum(d, false).unwrap_or_default()
+}
+
 fn expression(column: &str, kind: Kind) -> String {
     let q = quote_ident(column);
     match kind {
@@ -89,33 +97,53 @@ pub fn read(
     });
     let mut skipped = 0u64;
     let mut read = 0u64;
-    let target_ordinal = features.len() + 1;
 
     Spi::connect(|client| -> Result<(), DatasetError> {
         let mut cursor = client.open_cursor(query.as_str(), &[]);
+        let width = exprs.len();
+        let mut datums = vec![pg_sys::Datum::from(0); width];
+        let mut nulls = vec![false; width];
         loop {
             let batch = cursor.fetch(BATCH)?;
             if batch.is_empty() {
                 break;
             }
-            for row in batch {
-                read += 1;
-                if let Some(t) = target_values.as_mut() {
-                    let present = match t {
-                        Target::Bool(v) => row.get::<bool>(target_ordinal)?.map(|x| v.push(x)),
-                        Target::Text(v) => row.get::<String>(target_ordinal)?.map(|x| v.push(x)),
-                        Target::Number(v) => row.get::<f64>(target_ordinal)?.map(|x| v.push(x)),
-                    };
-                    if present.is_none() {
-                        skipped += 1;
-                        continue;
+            // SAFETY: `batch` keeps SPI_tuptable, which the fetch just filled, alive; each
+            // tuple is deformed once into datums of the types the query casts to
+            // (float8, which is passed by value, boolean and text).
+            unsafe {
+                let table = pg_sys::SPI_tuptable;
+                let tupdesc = (*table).tupdesc;
+                for i in 0..batch.len() {
+                    let tuple = *(*table).vals.add(i);
+                    pg_sys::heap_deform_tuple(
+                        tuple,
+                        tupdesc,
+                        datums.as_mut_ptr(),
+                        nulls.as_mut_ptr(),
+                    );
+                    read += 1;
+                    let value = |k: usize| (!nulls[k]).then_some(datums[k]);
+                    if let Some(t) = target_values.as_mut() {
+                        let Some(d) = value(width - 1) else {
+                            skipped += 1;
+                            continue;
+                        };
+                        match t {
+                            Target::Bool(v) => v.push(d.value() != 0),
+                            Target::Text(v) => v.push(text(d)),
+                            Target::Number(v) => v.push(f64::from_bits(d.value() as u64)),
+                        }
                     }
-                }
-                for (i, column) in columns.iter_mut().enumerate() {
-                    match column {
-                        Column::Numeric(v) => v.push(row.get::<f64>(i + 1)?),
-                        Column::Boolean(v) => v.push(row.get::<bool>(i + 1)?),
-                        Column::Categorical(v) => v.push(row.get::<String>(i + 1)?),
+                    for (k, column) in columns.iter_mut().enumerate() {
+                        let d = value(k);
+                        match column {
+                            Column::Numeric(v) => {
+                                v.push(d.map(|d| f64::from_bits(d.value() as u64)))
+                            }
+                            Column::Boolean(v) => v.push(d.map(|d| d.value() != 0)),
+                            Column::Categorical(v) => v.push(d.map(|d| text(d))),
+                        }
                     }
                 }
             }
