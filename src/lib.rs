@@ -8,6 +8,7 @@
 //! - `catalog`: the model catalog (tables in the `persona` schema);
 //! - `dataset`: reading training data out of any relation, as the caller;
 //! - `scoring`: turning rows into model inputs, and the per-backend model cache;
+//! - `training`: what profile_train does, from reading the relation to deploying;
 //! - `profile`: the real-time profiles and their triggers.
 //!
 //! Hand-written DDL lives in `sql/` and is loaded here.
@@ -21,6 +22,7 @@ mod dataset;
 pub mod ml;
 mod profile;
 mod scoring;
+mod training;
 
 // The `persona` schema, first; the catalog tables; grants once every function exists.
 ::pgrx::extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);

@@ -9,6 +9,7 @@ use crate::catalog::CatalogError;
 use crate::dataset::DatasetError;
 use crate::ml::MlError;
 use crate::scoring::ScoringError;
+use crate::training::TrainError;
 
 /// A domain error as Postgres reports it.
 pub trait SqlError: std::fmt::Display {
@@ -214,6 +215,7 @@ impl SqlError for ScoringError {
             }
             ScoringError::MissingFeature { .. } => ERRCODE_UNDEFINED_COLUMN,
             ScoringError::Catalog(e) => e.sqlstate(),
+            ScoringError::Dataset(e) => e.sqlstate(),
             ScoringError::Ml(e) => e.sqlstate(),
         }
     }
@@ -234,7 +236,30 @@ impl SqlError for ScoringError {
                     .into(),
             ),
             ScoringError::Catalog(e) => e.hint(),
+            ScoringError::Dataset(e) => e.hint(),
             ScoringError::Ml(e) => e.hint(),
+        }
+    }
+}
+
+impl SqlError for TrainError {
+    fn sqlstate(&self) -> PgSqlErrorCode {
+        match self {
+            TrainError::RelationGone { .. } => PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
+            TrainError::Ml(e) => e.sqlstate(),
+            TrainError::Dataset(e) => e.sqlstate(),
+            TrainError::Catalog(e) => e.sqlstate(),
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            TrainError::RelationGone { .. } => {
+                Some("Train a new version on another relation with profile_train().".into())
+            }
+            TrainError::Ml(e) => e.hint(),
+            TrainError::Dataset(e) => e.hint(),
+            TrainError::Catalog(e) => e.hint(),
         }
     }
 }

@@ -9,12 +9,15 @@
 //! committed since, and a deploy that rolled back was never seen by anyone else.
 
 mod cache;
+mod evaluate;
 mod row;
 
 pub use cache::{at_call_site, catalog_changed};
+pub use evaluate::evaluate_on;
 pub use row::{encode_composite, encode_jsonb};
 
 use crate::catalog::CatalogError;
+use crate::dataset::DatasetError;
 use crate::ml::MlError;
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +34,8 @@ pub enum ScoringError {
     },
     #[error(transparent)]
     Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
     #[error(transparent)]
     Ml(#[from] MlError),
 }
