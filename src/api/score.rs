@@ -11,16 +11,21 @@ use crate::scoring::{at_call_site, encode_composite, encode_jsonb, evaluate_on};
 #[pg_extern(stable, parallel_safe, name = "profile_score")]
 fn profile_score_row(model: &str, features: AnyElement, fcinfo: pg_sys::FunctionCallInfo) -> f64 {
     // SAFETY: pgrx hands the function its own fcinfo.
-    let m = unsafe { at_call_site(fcinfo, model) }.or_raise();
-    m.score(|m, x| encode_composite(m, &features, x)).or_raise()
+    let site = unsafe { at_call_site(fcinfo, model) }.or_raise();
+    let rows = &site.rows;
+    site.model
+        .score(|m, x| encode_composite(m, rows, &features, x))
+        .or_raise()
 }
 
 /// The score of a jsonb object whose keys are the feature names.
 #[pg_extern(stable, parallel_safe, name = "profile_score")]
 fn profile_score_jsonb(model: &str, features: JsonB, fcinfo: pg_sys::FunctionCallInfo) -> f64 {
     // SAFETY: pgrx hands the function its own fcinfo.
-    let m = unsafe { at_call_site(fcinfo, model) }.or_raise();
-    m.score(|m, x| encode_jsonb(m, &features, x)).or_raise()
+    let site = unsafe { at_call_site(fcinfo, model) }.or_raise();
+    site.model
+        .score(|m, x| encode_jsonb(m, &features, x))
+        .or_raise()
 }
 
 /// The predicted class label of a row (the predicted value as text for regression).
@@ -31,8 +36,10 @@ fn profile_predict_row(
     fcinfo: pg_sys::FunctionCallInfo,
 ) -> String {
     // SAFETY: pgrx hands the function its own fcinfo.
-    let m = unsafe { at_call_site(fcinfo, model) }.or_raise();
-    m.predict(|m, x| encode_composite(m, &features, x))
+    let site = unsafe { at_call_site(fcinfo, model) }.or_raise();
+    let rows = &site.rows;
+    site.model
+        .predict(|m, x| encode_composite(m, rows, &features, x))
         .or_raise()
 }
 
@@ -40,8 +47,10 @@ fn profile_predict_row(
 #[pg_extern(stable, parallel_safe, name = "profile_predict")]
 fn profile_predict_jsonb(model: &str, features: JsonB, fcinfo: pg_sys::FunctionCallInfo) -> String {
     // SAFETY: pgrx hands the function its own fcinfo.
-    let m = unsafe { at_call_site(fcinfo, model) }.or_raise();
-    m.predict(|m, x| encode_jsonb(m, &features, x)).or_raise()
+    let site = unsafe { at_call_site(fcinfo, model) }.or_raise();
+    site.model
+        .predict(|m, x| encode_jsonb(m, &features, x))
+        .or_raise()
 }
 
 /// The metrics of the deployed version of `model` (or `name@version`) on every row of

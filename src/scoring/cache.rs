@@ -1,21 +1,18 @@
 //! Per-backend caches: models by version id (never stale), and name → version id for
 //! the current statement only.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use pgrx::prelude::*;
 use pgrx::PgMemoryContexts;
 
-use super::row::RowLayout;
+use super::row::RowLayouts;
 use super::ScoringError;
 use crate::catalog::{models, ModelRef};
 use crate::ml::model::Model;
 use crate::ml::preprocess::Value;
-
-/// A composite type as a row carries it: type OID and typmod (for anonymous records).
-pub type RowType = (pg_sys::Oid, i32);
 
 /// A deserialized model with the buffers scoring reuses for every row.
 pub struct LoadedModel {
@@ -26,12 +23,6 @@ pub struct LoadedModel {
     pub buffers: RefCell<(Vec<f64>, Vec<f64>)>,
     /// Where each feature's encoding starts in the model's input.
     pub offsets: Vec<usize>,
-    /// Where each feature sits in each row type seen so far, and the last one used
-    /// (a query scores rows of one type).
-    pub layouts: RefCell<HashMap<RowType, Rc<RowLayout>>>,
-    pub last_layout: RefCell<Option<(RowType, Rc<RowLayout>)>>,
-    /// The last input type found to be a row type.
-    pub row_type: Cell<pg_sys::Oid>,
 }
 
 /// Identifies the statement being run: its start time within this backend's local
@@ -63,11 +54,14 @@ thread_local! {
     static RESOLVED: RefCell<HashMap<String, (StatementKey, i64)>> = RefCell::new(HashMap::new());
 }
 
-/// What a call site (one `profile_score(...)` in one query) remembers between rows.
-struct CallSite {
+/// What a call site (one `profile_score(...)` in one query) remembers between rows:
+/// the model, and where its features sit in the row types seen. Both are forgotten at
+/// the next statement, so a table altered since is read afresh.
+pub struct CallSite {
     key: StatementKey,
     reference: String,
-    model: Rc<LoadedModel>,
+    pub model: Rc<LoadedModel>,
+    pub rows: RefCell<RowLayouts>,
 }
 
 /// The model `reference` names, remembered in the call site's `fn_extra` so that a
@@ -76,30 +70,31 @@ struct CallSite {
 ///
 /// # Safety
 /// `fcinfo` must be the current call's, as pgrx passes it.
-pub unsafe fn at_call_site(
+pub unsafe fn at_call_site<'a>(
     fcinfo: pg_sys::FunctionCallInfo,
     reference: &str,
-) -> Result<Rc<LoadedModel>, ScoringError> {
+) -> Result<&'a CallSite, ScoringError> {
     let flinfo = (*fcinfo).flinfo;
     let key = statement_key();
     let site = (*flinfo).fn_extra as *mut CallSite;
     if !site.is_null() && (*site).key == key && (*site).reference == reference {
-        return Ok((*site).model.clone());
+        return Ok(&*site);
     }
-    let model = loaded(reference)?;
     let fresh = CallSite {
         key,
         reference: reference.to_string(),
-        model: model.clone(),
+        model: loaded(reference)?,
+        rows: RefCell::new(RowLayouts::default()),
     };
     if site.is_null() {
         // Dropped when the call site's memory context goes away with the query.
         let site = PgMemoryContexts::For((*flinfo).fn_mcxt).leak_and_drop_on_delete(fresh);
         (*flinfo).fn_extra = site.cast();
+        Ok(&*site)
     } else {
         *site = fresh;
+        Ok(&*site)
     }
-    Ok(model)
 }
 
 /// The model `reference` (`name` or `name@version`) names, loading it if needed.
@@ -140,9 +135,6 @@ pub fn loaded(reference: &str) -> Result<Rc<LoadedModel>, ScoringError> {
         label: format!("{}@{}", stored.name, stored.version),
         model: stored.model,
         buffers: RefCell::new((vec![0.0; width], vec![0.0; classes])),
-        layouts: RefCell::new(HashMap::new()),
-        last_layout: RefCell::new(None),
-        row_type: Cell::new(pg_sys::InvalidOid),
     });
     MODELS.with(|m| {
         let mut m = m.borrow_mut();

@@ -1,6 +1,8 @@
 //! A row's feature values, from any composite value or from a jsonb object, matched to
 //! the model's features by name.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ffi::{c_char, CStr};
 use std::num::NonZeroUsize;
 use std::rc::Rc;
@@ -34,6 +36,19 @@ enum Reader {
 #[derive(Debug)]
 pub struct RowLayout {
     attributes: Vec<(NonZeroUsize, Reader, pg_sys::Oid)>,
+}
+
+/// A composite type as a row carries it: type OID and typmod (for anonymous records).
+type RowType = (pg_sys::Oid, i32);
+
+/// The layouts a call site has worked out, and the last one used (a query scores rows
+/// of one type).
+#[derive(Debug, Default)]
+pub struct RowLayouts {
+    layouts: HashMap<RowType, Rc<RowLayout>>,
+    last: Option<(RowType, Rc<RowLayout>)>,
+    /// The last input type found to be a row type.
+    row_type: pg_sys::Oid,
 }
 
 fn reader_for(type_oid: pg_sys::Oid) -> Reader {
@@ -105,15 +120,16 @@ unsafe fn read<'a>(datum: pg_sys::Datum, reader: Reader) -> Value<'a> {
 /// allocated once the row type has been seen.
 pub fn encode_composite(
     m: &LoadedModel,
+    rows: &RefCell<RowLayouts>,
     element: &AnyElement,
     x: &mut [f64],
 ) -> Result<(), ScoringError> {
     // SAFETY: type_is_rowtype only reads the type cache. Checked once per input type.
-    if m.row_type.get() != element.oid() {
+    if rows.borrow().row_type != element.oid() {
         if !unsafe { pg_sys::type_is_rowtype(element.oid()) } {
             return Err(ScoringError::NotARow(type_name(element.oid())));
         }
-        m.row_type.set(element.oid());
+        rows.borrow_mut().row_type = element.oid();
     }
     // SAFETY: a value of a row type is a (possibly toasted) HeapTupleHeader datum. The
     // tuple descriptor is reference-counted by the resource owner, so an error between
@@ -124,7 +140,7 @@ pub fn encode_composite(
         let typ = pgrx::heap_tuple_header_get_type_id(header);
         let typmod = pgrx::heap_tuple_header_get_typmod(header);
         let tupdesc = pg_sys::lookup_rowtype_tupdesc(typ, typmod);
-        let result = layout(m, tupdesc, typ, typmod).and_then(|layout| {
+        let result = layout(m, rows, tupdesc, typ, typmod).and_then(|layout| {
             let mut tuple: pg_sys::HeapTupleData = std::mem::zeroed();
             tuple.t_len = pgrx::heap_tuple_header_get_datum_length(header) as u32;
             tuple.t_data = header;
@@ -152,18 +168,20 @@ pub fn encode_composite(
 /// Finds the model's features among a row type's attributes, once per row type.
 unsafe fn layout(
     m: &LoadedModel,
+    rows: &RefCell<RowLayouts>,
     tupdesc: pg_sys::TupleDesc,
     typ: pg_sys::Oid,
     typmod: i32,
 ) -> Result<Rc<RowLayout>, ScoringError> {
-    if let Some((key, l)) = &*m.last_layout.borrow() {
+    let mut rows = rows.borrow_mut();
+    if let Some((key, l)) = &rows.last {
         if *key == (typ, typmod) {
             return Ok(l.clone());
         }
     }
-    if let Some(l) = m.layouts.borrow().get(&(typ, typmod)) {
-        *m.last_layout.borrow_mut() = Some(((typ, typmod), l.clone()));
-        return Ok(l.clone());
+    if let Some(l) = rows.layouts.get(&(typ, typmod)).cloned() {
+        rows.last = Some(((typ, typmod), l.clone()));
+        return Ok(l);
     }
     let natts = (*tupdesc).natts as usize;
     let attrs = (*tupdesc).attrs.as_slice(natts);
@@ -186,8 +204,8 @@ unsafe fn layout(
         ));
     }
     let l = Rc::new(RowLayout { attributes });
-    m.layouts.borrow_mut().insert((typ, typmod), l.clone());
-    *m.last_layout.borrow_mut() = Some(((typ, typmod), l.clone()));
+    rows.layouts.insert((typ, typmod), l.clone());
+    rows.last = Some(((typ, typmod), l.clone()));
     Ok(l)
 }
 

@@ -79,6 +79,14 @@ SELECT round(profile_score('churn@1', c)::numeric, 4) AS v1,
        round(profile_score('churn@2', c)::numeric, 4) AS v2
 FROM customers c WHERE id = 10;
 
+-- A table altered between queries is read afresh: features are found by name again.
+CREATE TABLE altered AS SELECT id, tenure, plan, monthly, autopay FROM customers WHERE id <= 3;
+SELECT id, round(profile_score('churn@1', a)::numeric, 4) AS score FROM altered a ORDER BY id;
+ALTER TABLE altered DROP COLUMN tenure;
+ALTER TABLE altered ADD COLUMN tenure int;
+UPDATE altered a SET tenure = c.tenure FROM customers c WHERE c.id = a.id;
+SELECT id, round(profile_score('churn@1', a)::numeric, 4) AS score FROM altered a ORDER BY id;
+
 -- "never" stores a version without deploying it; profile_deploy deploys any version.
 SELECT version, deployed
 FROM profile_train('churn', 'customers', 'churned', exclude => ARRAY['id'],
