@@ -36,6 +36,25 @@ pub struct RelationInfo {
 }
 
 impl RelationInfo {
+    /// The column `name`, refused unless its type can be read as a `role` (feature,
+    /// target).
+    pub fn usable_column(
+        &self,
+        name: &str,
+        role: &'static str,
+    ) -> Result<&ColumnInfo, DatasetError> {
+        let column = self.column(name)?;
+        if column.kind == Kind::Unsupported {
+            return Err(DatasetError::UnsupportedType {
+                relation: self.display.clone(),
+                column: name.to_string(),
+                type_name: column.type_name.clone(),
+                role,
+            });
+        }
+        Ok(column)
+    }
+
     pub fn column(&self, name: &str) -> Result<&ColumnInfo, DatasetError> {
         self.columns
             .iter()

@@ -1,5 +1,5 @@
-//! Per-backend caches: models by version id (never stale), and name → version id for
-//! the current statement only.
+//! Per-backend cache of models by version id (never stale), and the per-call-site
+//! memory of which version a name means (for the current statement only).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -51,7 +51,6 @@ const MAX_CACHED_MODELS: usize = 64;
 thread_local! {
     static GENERATION: RefCell<u64> = const { RefCell::new(0) };
     static MODELS: RefCell<HashMap<i64, Rc<LoadedModel>>> = RefCell::new(HashMap::new());
-    static RESOLVED: RefCell<HashMap<String, (StatementKey, i64)>> = RefCell::new(HashMap::new());
 }
 
 /// What a call site (one `profile_score(...)` in one query) remembers between rows:
@@ -97,23 +96,9 @@ pub unsafe fn at_call_site<'a>(
     }
 }
 
-/// The model `reference` (`name` or `name@version`) names, loading it if needed.
-pub fn loaded(reference: &str) -> Result<Rc<LoadedModel>, ScoringError> {
-    let key = statement_key();
-    let cached = RESOLVED.with(|r| {
-        r.borrow()
-            .get(reference)
-            .filter(|(k, _)| *k == key)
-            .map(|(_, id)| *id)
-    });
-    let id = match cached {
-        Some(id) => id,
-        None => {
-            let id = models::resolve(&ModelRef::parse(reference)?)?;
-            RESOLVED.with(|r| r.borrow_mut().insert(reference.to_string(), (key, id)));
-            id
-        }
-    };
+/// The model `reference` (`name` or `name@version`) names now, loading it if needed.
+fn loaded(reference: &str) -> Result<Rc<LoadedModel>, ScoringError> {
+    let id = models::resolve(&ModelRef::parse(reference)?)?;
     if let Some(model) = MODELS.with(|m| m.borrow().get(&id).cloned()) {
         return Ok(model);
     }

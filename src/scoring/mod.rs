@@ -4,9 +4,10 @@
 //!
 //! Caching: a version's model never changes once stored, so deserialized models are
 //! cached per backend by version id, for as long as the backend lives. Which version a
-//! name means can change with any committed deploy, so that resolution is cached only
-//! for the statement being run: the next statement resolves again and sees whatever has
-//! committed since, and a deploy that rolled back was never seen by anyone else.
+//! name means can change with any committed deploy, so each call site remembers that
+//! resolution only for the statement being run: the next statement resolves again and
+//! sees whatever has committed since, and a deploy that rolled back was never seen by
+//! anyone else.
 
 mod cache;
 mod evaluate;

@@ -118,21 +118,14 @@ pub fn run(r: Request) -> Result<Outcome, TrainError> {
     let info = dataset::describe(r.relid)?;
 
     // The target, and how to read it for this algorithm.
-    let target_column = info.column(&r.target)?;
-    let target_kind = match (r.algorithm, target_column.kind) {
+    let target_kind = match (r.algorithm, info.column(&r.target)?.kind) {
         (Algorithm::Linear, Kind::Numeric) => TargetKind::Number,
         (Algorithm::Linear, _) => return Err(MlError::NonNumericTarget.into()),
         (Algorithm::Logistic, Kind::Boolean) => TargetKind::Bool,
-        (Algorithm::Logistic, Kind::Unsupported) => {
-            return Err(DatasetError::UnsupportedType {
-                relation: info.display.clone(),
-                column: r.target.clone(),
-                type_name: target_column.type_name.clone(),
-                role: "target",
-            }
-            .into())
+        (Algorithm::Logistic, _) => {
+            info.usable_column(&r.target, "target")?;
+            TargetKind::Text
         }
-        (Algorithm::Logistic, _) => TargetKind::Text,
     };
 
     // The features: as listed, or every column but the target and the excluded ones.
@@ -159,17 +152,8 @@ pub fn run(r: Request) -> Result<Outcome, TrainError> {
     };
     let mut features = Vec::with_capacity(names.len());
     for name in names {
-        let column = info.column(&name)?;
-        if column.kind == Kind::Unsupported {
-            return Err(DatasetError::UnsupportedType {
-                relation: info.display.clone(),
-                column: name.clone(),
-                type_name: column.type_name.clone(),
-                role: "feature",
-            }
-            .into());
-        }
-        features.push((name, column.kind));
+        let kind = info.usable_column(&name, "feature")?.kind;
+        features.push((name, kind));
     }
 
     let max_rows = options.max_rows.or_else(|| {
