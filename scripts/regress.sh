@@ -61,6 +61,11 @@ if [ $# -eq 0 ]; then
         status=1
     fi
 
+    # Four sessions writing one purchase log at once leave the profile exact.
+    if ! tests/concurrent/profile_cdnow.sh "$port" "$out/concurrent"; then
+        status=1
+    fi
+
     # Models survive pg_dump and restore: the restored database scores identically and
     # keeps the deploy history.
     check='SELECT (SELECT sum(profile_score($$churn$$, c)) FROM customers c)::text

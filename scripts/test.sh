@@ -45,10 +45,11 @@ level() {
     count "$log"
 }
 
-# The plain Rust tests of the learning code. The library's other tests are #[pg_test]s,
-# which need a server: the pgtest level runs them.
+# The plain Rust tests of the learning code and of the profile definitions' parser and
+# SQL generator. The library's other tests are #[pg_test]s, which need a server: the
+# pgtest level runs them.
 unit_tests() {
-    cargo test --lib -- ml:: && cargo test --test ml_is_pure
+    cargo test --lib -- ml:: profile::spec:: profile::sql:: && cargo test --test ml_is_pure
 }
 
 pgtest_dir=$(server_dir pgtest)
@@ -57,7 +58,7 @@ level fmt    '^$'                          cargo fmt --check
 level clippy '^$'                          cargo clippy --all-targets --features pg_test -- -D warnings
 level unit   '^test result|^     Running'  unit_tests
 level pgtest '^test result|^     Running'  cargo pgrx test pg15 --runas "$PG_USER" --pgdata "$pgtest_dir/data"
-level regress 'tests passed|tests failed|^(test|ok|not ok) |quick start|dump and restore' bash scripts/regress.sh
+level regress 'tests passed|tests failed|^(test|ok|not ok) |quick start|concurrent writers|dump and restore' bash scripts/regress.sh
 
 echo
 if [ ${#failed_levels[@]} -gt 0 ]; then

@@ -5,7 +5,8 @@
 //! - `api`: the SQL-facing layer (`#[pg_extern]` functions) and the conversion of every
 //!   domain error into a Postgres error;
 //! - `ml`: the learning code, plain Rust with no Postgres in it;
-//! - `catalog`: the model catalog (tables in the `persona` schema);
+//! - `catalog`: the catalog tables in the `persona` schema (models, deployments,
+//!   profile definitions);
 //! - `dataset`: reading training data out of any relation, as the caller;
 //! - `scoring`: turning rows into model inputs, and the per-backend model cache;
 //! - `training`: what profile_train does, from reading the relation to deploying;
@@ -29,6 +30,11 @@ mod training;
 ::pgrx::extension_sql_file!(
     "../sql/catalog.sql",
     name = "catalog",
+    requires = ["bootstrap"]
+);
+::pgrx::extension_sql_file!(
+    "../sql/profiles.sql",
+    name = "profiles",
     requires = ["bootstrap"]
 );
 ::pgrx::extension_sql_file!("../sql/finalize.sql", finalize);

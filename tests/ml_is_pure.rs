@@ -69,6 +69,40 @@ fn no_file_under_src_ml_imports_pgrx() {
     );
 }
 
+/// The parts of `src/profile/` that parse a definition and generate its SQL are plain
+/// Rust too: they may use each other (`super::spec`), nothing that touches Postgres.
+#[test]
+fn profile_spec_and_sql_are_plain_rust() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/profile");
+    let mut offences = Vec::new();
+    for name in ["spec.rs", "sql.rs"] {
+        let file = root.join(name);
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            let why = impurity(line).or_else(|| {
+                code.split("super::")
+                    .skip(1)
+                    .any(|rest| !rest.starts_with("spec::") && !rest.starts_with('*'))
+                    .then_some("uses a part of src/profile that touches Postgres")
+            });
+            if let Some(why) = why {
+                offences.push(format!(
+                    "{}:{}: {why}: {}",
+                    file.display(),
+                    n + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(
+        offences.is_empty(),
+        "src/profile/spec.rs and sql.rs must not depend on Postgres:\n{}",
+        offences.join("\n")
+    );
+}
+
 #[test]
 fn the_check_catches_every_way_of_reaching_pgrx() {
     for line in [

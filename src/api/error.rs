@@ -8,6 +8,8 @@ use pgrx::prelude::*;
 use crate::catalog::CatalogError;
 use crate::dataset::DatasetError;
 use crate::ml::MlError;
+use crate::profile::spec::SpecError;
+use crate::profile::ProfileError;
 use crate::scoring::ScoringError;
 use crate::training::TrainError;
 
@@ -261,5 +263,125 @@ impl SqlError for TrainError {
             TrainError::Dataset(e) => e.hint(),
             TrainError::Catalog(e) => e.hint(),
         }
+    }
+}
+
+impl SqlError for SpecError {
+    fn sqlstate(&self) -> PgSqlErrorCode {
+        use PgSqlErrorCode::*;
+        match self {
+            SpecError::NotAnObject(_) | SpecError::Invalid { .. } => {
+                ERRCODE_INVALID_PARAMETER_VALUE
+            }
+            SpecError::Unsupported { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
+            SpecError::Syntax { .. } => ERRCODE_SYNTAX_ERROR,
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            SpecError::NotAnObject(_) => {
+                "Write features as '{\"orders\": \"count(*)\", \"spend\": \"sum(amount)\"}'.".into()
+            }
+            SpecError::Invalid { .. } => {
+                "A feature is \"name\": \"aggregate\" or \"name\": {\"aggregate\": \"...\", \
+                 \"window\": \"30 days\"}."
+                    .into()
+            }
+            SpecError::Unsupported { .. } => format!(
+                "{AGGREGATES_HINT} DISTINCT and ordered-set aggregates cannot be kept up to date \
+                 row by row; for a time window write {{\"aggregate\": \"sum(amount)\", \
+                 \"window\": \"30 days\"}}."
+            ),
+            SpecError::Syntax { .. } => AGGREGATES_HINT.into(),
+        })
+    }
+}
+
+const AGGREGATES_HINT: &str = "A feature is count(*), count(expr), sum(expr), avg(expr), \
+     min(expr) or max(expr), optionally followed by FILTER (WHERE condition).";
+
+impl SqlError for ProfileError {
+    fn sqlstate(&self) -> PgSqlErrorCode {
+        use PgSqlErrorCode::*;
+        match self {
+            ProfileError::Spec(e) => e.sqlstate(),
+            ProfileError::UnknownProfile(_) => ERRCODE_UNDEFINED_OBJECT,
+            ProfileError::Exists(_) => ERRCODE_DUPLICATE_OBJECT,
+            ProfileError::ObjectExists {
+                kind: "function", ..
+            } => ERRCODE_DUPLICATE_FUNCTION,
+            ProfileError::ObjectExists { .. } => ERRCODE_DUPLICATE_TABLE,
+            ProfileError::BadName(_) => ERRCODE_INVALID_NAME,
+            ProfileError::NameTooLong { .. } => ERRCODE_NAME_TOO_LONG,
+            ProfileError::NoSchema(_) => ERRCODE_INVALID_SCHEMA_NAME,
+            ProfileError::NotATable(_) => ERRCODE_WRONG_OBJECT_TYPE,
+            ProfileError::UnknownColumn { .. } => ERRCODE_UNDEFINED_COLUMN,
+            ProfileError::BadTimeType { .. } | ProfileError::NotNumeric { .. } => {
+                ERRCODE_DATATYPE_MISMATCH
+            }
+            ProfileError::Expression { sqlstate, .. } => *sqlstate,
+            ProfileError::BadWindow { sqlstate, .. } => *sqlstate,
+            ProfileError::Clash { .. } => ERRCODE_DUPLICATE_COLUMN,
+            ProfileError::Isolation(_) => ERRCODE_INVALID_TRANSACTION_STATE,
+            ProfileError::SourceGone(_) => ERRCODE_UNDEFINED_TABLE,
+            ProfileError::Spi(_) => ERRCODE_INTERNAL_ERROR,
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            ProfileError::Spec(e) => return e.hint(),
+            ProfileError::UnknownProfile(_) => {
+                "SELECT name FROM persona.profiles lists the profiles there are.".into()
+            }
+            ProfileError::Exists(_) => {
+                "Choose another name, or remove the profile first with profile_undefine().".into()
+            }
+            ProfileError::ObjectExists { .. } => {
+                "A profile named p creates p, p_now, p_as_of(timestamptz) and p_maintain(); \
+                 choose a name none of them clashes with."
+                    .into()
+            }
+            ProfileError::BadName(_) => "Write the profile as name or schema.name.".into(),
+            ProfileError::NameTooLong { .. } => {
+                "The longest suffix of its objects (_truncate) must fit in 63 bytes.".into()
+            }
+            ProfileError::NoSchema(_) => {
+                "Qualify the profile name with a schema, or set search_path.".into()
+            }
+            ProfileError::NotATable(_) => {
+                "A profile's source is a table or a partitioned table that rows are written to."
+                    .into()
+            }
+            ProfileError::UnknownColumn { .. } => {
+                "Column names are case sensitive: write them as the table spells them.".into()
+            }
+            ProfileError::BadTimeType { column, .. } => format!(
+                "Add a timestamptz column, or define the profile over a table where \"{column}\" \
+                 is a time."
+            ),
+            ProfileError::NotNumeric { .. } => {
+                "Sums and averages are of numbers; cast the expression, e.g. sum(x::numeric)."
+                    .into()
+            }
+            ProfileError::Expression { .. } => {
+                "Expressions are SQL over the source row's columns, as in a SELECT from the \
+                 source."
+                    .into()
+            }
+            ProfileError::BadWindow { .. } => {
+                "A window is a positive interval such as \"30 days\" or \"12 hours\".".into()
+            }
+            ProfileError::Clash { .. } => format!(
+                "Rename the feature: the profile has the key column and {} besides its features.",
+                crate::profile::resolve::BUILT_IN_COLUMNS.join(", ")
+            ),
+            ProfileError::Isolation(_) => {
+                "Run it outside an explicit REPEATABLE READ or SERIALIZABLE transaction.".into()
+            }
+            ProfileError::SourceGone(_) => "Remove the profile with profile_undefine().".into(),
+            ProfileError::Spi(_) => return None,
+        })
     }
 }

@@ -5,6 +5,7 @@
 mod error;
 mod manage;
 mod metrics;
+mod profile;
 mod score;
 mod train;
 mod version;

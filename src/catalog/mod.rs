@@ -10,6 +10,7 @@ use pgrx::spi::SpiError;
 pub mod deployments;
 pub mod models;
 mod owner;
+pub mod profiles;
 
 pub use owner::as_extension_owner;
 

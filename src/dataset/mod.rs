@@ -5,7 +5,7 @@
 mod columns;
 mod read;
 
-pub use columns::{describe, Kind};
+pub use columns::{describe, quote_ident, Kind};
 pub use read::{read, Sample, TargetKind};
 
 /// Why a relation cannot be read as training data.
