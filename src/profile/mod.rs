@@ -130,11 +130,7 @@ pub fn define(d: Definition) -> Result<pg_sys::Oid, ProfileError> {
     run(&sql::fill(&plan))?;
     let source_index = ensure_index(&source, &plan, &d.key)?;
     run(&sql::trigger_function(&plan))?;
-    for (table, partition) in &source.tree {
-        for statement in sql::create_triggers(&plan, table, &names.triggers, *partition) {
-            run(&statement)?;
-        }
-    }
+    create_triggers(&source, &plan, &names, false)?;
     run(&sql::create_view(&plan))?;
     run(&sql::create_as_of(&plan))?;
     profiles::insert(&ProfileRow {
@@ -155,16 +151,48 @@ pub fn define(d: Definition) -> Result<pg_sys::Oid, ProfileError> {
     .expect("the profile table was just created"))
 }
 
-/// Recomputes the whole profile from the source; returns the rows written.
+/// Recomputes the whole profile from the source; returns the rows written. Partitions
+/// added to the source since it was defined get their triggers.
 pub fn rebuild(profile: &str) -> Result<i64, ProfileError> {
     require_read_committed("profile_rebuild")?;
     let row = find(profile)?;
     with_search_path(&row.search_path, || {
         let (source, plan) = plan_of(&row)?;
         lock(&source)?;
+        let names = Names::new(&row.schema, &row.table);
+        create_triggers(&source, &plan, &names, true)?;
         run(&format!("DELETE FROM {}", plan.table))?;
         run(&sql::fill(&plan))
     })
+}
+
+/// Creates the profile's triggers on the source and on each of its partitions; with
+/// `missing_only`, only on those that do not have them yet.
+fn create_triggers(
+    source: &Source,
+    plan: &sql::Plan,
+    names: &Names,
+    missing_only: bool,
+) -> Result<(), ProfileError> {
+    for (table, partition) in &source.tree {
+        if missing_only {
+            let present = select_one::<bool>(
+                "SELECT EXISTS (SELECT FROM pg_catalog.pg_trigger
+                                WHERE tgrelid = pg_catalog.to_regclass($1) AND tgname = $2)",
+                &[
+                    table.as_str().into(),
+                    names.insert_trigger().as_str().into(),
+                ],
+            )?;
+            if present == Some(true) {
+                continue;
+            }
+        }
+        for statement in sql::create_triggers(plan, table, &names.triggers, *partition) {
+            run(&statement)?;
+        }
+    }
+    Ok(())
 }
 
 /// The number of keys whose stored profile differs from a recomputation from the source.

@@ -62,6 +62,11 @@ impl Names {
         }
     }
 
+    /// The insert trigger's name, unquoted, as pg_trigger has it.
+    pub fn insert_trigger(&self) -> String {
+        format!("{}_insert", self.table)
+    }
+
     /// From the `profile` argument: `name` (created in the current schema) or
     /// `schema.name`.
     pub fn parse(profile: &str) -> Result<Self, ProfileError> {

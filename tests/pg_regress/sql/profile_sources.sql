@@ -25,6 +25,18 @@ UPDATE events SET at = at + interval '200 days' WHERE user_id = 3;  -- rows chan
 DELETE FROM events_2025 WHERE user_id = 4 AND value > 100;
 SELECT user_id, events, buys, total, top FROM event_profile ORDER BY user_id;
 SELECT profile_verify('event_profile');
+-- A partition created later: rows written through the parent are seen at once; rows
+-- written into it directly only once profile_rebuild has given it the triggers.
+CREATE TABLE events_2027 PARTITION OF events
+    FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');
+INSERT INTO events VALUES (8, '2027-03-01', 'buy', 5);
+SELECT profile_verify('event_profile');
+INSERT INTO events_2027 VALUES (8, '2027-03-02', 'buy', 6);
+SELECT profile_verify('event_profile');
+SELECT profile_rebuild('event_profile');
+INSERT INTO events_2027 VALUES (8, '2027-03-03', 'buy', 7);
+SELECT user_id, events, total FROM event_profile WHERE user_id = 8;
+SELECT profile_verify('event_profile');
 -- TRUNCATE of one partition recomputes the profile from what is left.
 TRUNCATE events_2025;
 SELECT user_id, events, first_seen >= '2026-01-01' AS only_2026 FROM event_profile
