@@ -66,21 +66,27 @@ if [ $# -eq 0 ]; then
         status=1
     fi
 
-    # Models survive pg_dump and restore: the restored database scores identically and
-    # keeps the deploy history.
+    # Models and profiles survive pg_dump and restore: the restored database scores
+    # identically, keeps the deploy history and the profile, and its triggers keep the
+    # profile exact as new orders arrive.
     check='SELECT (SELECT sum(profile_score($$churn$$, c)) FROM customers c)::text
                   || $$ / $$ || (SELECT count(*) FROM persona.deployments)
-                  || $$ / $$ || (SELECT max(version) FROM persona.models)'
+                  || $$ / $$ || (SELECT max(version) FROM persona.models)
+                  || $$ / $$ || (SELECT sum(spend) FROM customer_profile)'
+    still_kept="INSERT INTO orders VALUES (3, now(), 9, 'web'), (1, now(), 1, 'shop');
+                SELECT profile_verify('customer_profile') || ' ' || count(*)
+                FROM customer_profile WHERE customer_id = 3"
     "${psql[@]}" -d postgres -c 'CREATE DATABASE restored'
     if "$PG_BIN/pg_dump" -h 127.0.0.1 -p "$port" -U "$PG_USER" quickstart >"$out/dump.sql" &&
         "${psql[@]}" -d restored -v ON_ERROR_STOP=1 -f "$out/dump.sql" >"$out/restore.out" 2>&1 &&
         before=$("${psql[@]}" -At -d quickstart -c "$check") &&
         after=$("${psql[@]}" -At -d restored -c "$check") &&
-        [ -n "$before" ] && [ "$before" = "$after" ]; then
-        echo "dump and restore ... ok (scores / deployments / versions: $after)"
+        [ -n "$before" ] && [ "$before" = "$after" ] &&
+        kept=$("${psql[@]}" -At -d restored -c "$still_kept") && [ "$kept" = "0 1" ]; then
+        echo "dump and restore ... ok (scores / deployments / versions / profile spend: $after; profile_verify after new orders: 0)"
     else
         cat "$out/restore.out"
-        echo "dump and restore ... FAILED (before: ${before:-?}, after: ${after:-?})"
+        echo "dump and restore ... FAILED (before: ${before:-?}, after: ${after:-?}, profile after new orders: ${kept:-?})"
         status=1
     fi
 fi

@@ -10,7 +10,8 @@ CREATE TABLE persona.profiles (
     time         text        NOT NULL,
     features     jsonb       NOT NULL,
     search_path  text        NOT NULL,     -- pinned on the generated functions
-    source_index regclass,                 -- the index profile_define created, if any
+    source_index text,                     -- the index profile_define created, if any
+                                           -- (a name: pg_dump restores rows before indexes)
     created_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
     created_by   name        NOT NULL
 );

@@ -22,7 +22,9 @@ pub struct ProfileRow {
     /// The search path the generated functions pin, which rebuild and verify use too.
     pub search_path: String,
     /// The index profile_define created on the source, if it created one.
-    pub source_index: Option<pg_sys::Oid>,
+    /// Schema-qualified and quoted (text, not regclass: pg_dump restores this table
+    /// before it creates indexes).
+    pub source_index: Option<String>,
 }
 
 /// The profile `text` names: `schema.table`, or `table` in the first schema of the
@@ -33,7 +35,7 @@ pub fn find(text: &str) -> Result<Option<ProfileRow>, SpiError> {
             "WITH id AS (SELECT pg_catalog.parse_ident($1) AS p)
              SELECT pr.name, (pg_catalog.parse_ident(pr.name))[1], (pg_catalog.parse_ident(pr.name))[2],
                     pr.source::oid, pr.key, pr.time, pr.features, pr.search_path,
-                    pr.source_index::oid
+                    pr.source_index
              FROM id CROSS JOIN persona.profiles AS pr
              LEFT JOIN LATERAL pg_catalog.unnest(pg_catalog.current_schemas(true))
                        WITH ORDINALITY AS s(nsp, pos) ON true
@@ -87,7 +89,7 @@ pub fn insert(row: &ProfileRow) -> Result<(), SpiError> {
                 row.time.as_str().into(),
                 JsonB(row.features.clone()).into(),
                 row.search_path.as_str().into(),
-                row.source_index.into(),
+                row.source_index.as_deref().into(),
                 caller.as_str().into(),
             ],
         )

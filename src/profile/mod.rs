@@ -235,16 +235,9 @@ pub fn undefine(profile: &str) -> Result<(), ProfileError> {
     if resolve::function_exists(&function)? {
         run(&format!("DROP FUNCTION {function}"))?;
     }
-    if let Some(index) = row.source_index {
-        let name = select_one::<String>(
-            "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)
-             FROM pg_catalog.pg_class c
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-             WHERE c.oid = $1",
-            &[index.into()],
-        )?;
-        if let Some(name) = name {
-            run(&format!("DROP INDEX {name}"))?;
+    if let Some(index) = &row.source_index {
+        if resolve::relation_exists(index)? {
+            run(&format!("DROP INDEX {index}"))?;
         }
     }
     profiles::delete(&row.name)?;
@@ -328,12 +321,14 @@ fn ensure_index(
     source: &Source,
     plan: &sql::Plan,
     key: &str,
-) -> Result<Option<pg_sys::Oid>, ProfileError> {
+) -> Result<Option<String>, ProfileError> {
     let attnum = source.key_attnum(key)?;
     let find = || {
-        select_one::<pg_sys::Oid>(
-            "SELECT i.indexrelid FROM pg_catalog.pg_index i
+        select_one::<String>(
+            "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)
+             FROM pg_catalog.pg_index i
              JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
              JOIN pg_catalog.pg_am a ON a.oid = c.relam
              WHERE i.indrelid = $1 AND i.indkey[0] = $2 AND a.amname = 'btree'
                AND i.indpred IS NULL
@@ -350,9 +345,7 @@ fn ensure_index(
         source.qualified, plan.key, plan.time
     ))?;
     let created = find()?;
-    if let Some(index) = created {
-        let name = Spi::get_one_with_args::<String>("SELECT $1::regclass::text", &[index.into()])?
-            .unwrap_or_default();
+    if let Some(name) = &created {
         notice!(
             "profile_define: created index {name} on {} ({}, {})",
             source.display,
