@@ -61,10 +61,13 @@ if [ $# -eq 0 ]; then
         status=1
     fi
 
-    # Four sessions writing one purchase log at once leave the profile exact.
-    if ! tests/concurrent/profile_cdnow.sh "$port" "$out/concurrent"; then
-        status=1
-    fi
+    # Four sessions writing one purchase log at once leave the profile exact, and so
+    # does defining a profile while a session writes its source.
+    for check in profile_cdnow profile_define_while_writing; do
+        if ! "tests/concurrent/$check.sh" "$port" "$out/concurrent"; then
+            status=1
+        fi
+    done
 
     # Models and profiles survive pg_dump and restore: the restored database scores
     # identically, keeps the deploy history and the profile, and its triggers keep the
