@@ -5,7 +5,7 @@ PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 export PG_CONFIG
 KEEP ?= 0
 
-.PHONY: setup test demo demo-stop regress install bench bench-score bench-train
+.PHONY: setup test demo demo-stop regress install bench bench-score bench-train bench-profile
 
 ## Install what building and testing needs (Debian packages, cargo-pgrx, pgrx init).
 setup:
@@ -39,5 +39,10 @@ bench-score: setup
 bench-train: setup
 	@bash scripts/bench/train.sh
 
-## Every benchmark.
-bench: bench-score bench-train
+## Real-time profiles: what profile_define's triggers cost writers, and reading a profile.
+bench-profile: setup
+	@bash scripts/bench/profile.sh
+
+## Every benchmark, then one summary table of their ratios.
+bench: setup
+	@bash scripts/bench/all.sh

@@ -7,6 +7,9 @@
 . scripts/pg.sh
 
 BENCH_ROWS=${BENCH_ROWS:-1000000}
+# `make bench` sets BENCH_SUMMARY to a file each benchmark adds its ratios to, one line
+# per measurement: benchmark, measurement, ratio, target, met (tab-separated).
+BENCH_SUMMARY=${BENCH_SUMMARY:-}
 BENCH_DB=bench
 mkdir -p target
 

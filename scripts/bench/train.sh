@@ -47,7 +47,7 @@ echo "rows:       $BENCH_ROWS"
 echo
 awk -v pt="$pt_s" -v pa="$pt_auc" -v pf="$pt_fit_ms" -v pi="$pt_iter" \
     -v ff="${py[fetch_s]}" -v fs="${py[fit_s]}" -v ts="${py[total_s]}" -v ta="${py[auc]}" \
-    -v ti="${py[iterations]}" 'BEGIN {
+    -v ti="${py[iterations]}" -v summary="$BENCH_SUMMARY" 'BEGIN {
     f = "%-40s %9s %14s\n"
     printf f, "path", "seconds", "test ROC AUC"
     printf f, "profile_train (wall, from psql)", sprintf("%.2f", pt), sprintf("%.4f", pa)
@@ -59,4 +59,10 @@ awk -v pt="$pt_s" -v pa="$pt_auc" -v pf="$pt_fit_ms" -v pi="$pt_iter" \
     d = pa - ta
     printf "\nratio profile_train / Python total: %.2f (target <= 1.00): %s\n", r, (r <= 1 ? "met" : "missed")
     printf "AUC difference profile_train - Python: %+.4f (target within 0.005): %s\n", d, (d <= 0.005 && d >= -0.005 ? "met" : "missed")
+    if (summary != "") {
+        printf "train\tprofile_train / Python (fetch + fit), time\t%.2f\t<= 1.00\t%s\n", r,
+            (r <= 1 ? "met" : "MISSED") >> summary
+        printf "train\ttest ROC AUC, profile_train - Python\t%+.4f\twithin 0.005\t%s\n", d,
+            (d <= 0.005 && d >= -0.005 ? "met" : "MISSED") >> summary
+    }
 }'
