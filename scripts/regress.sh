@@ -69,6 +69,11 @@ if [ $# -eq 0 ]; then
         fi
     done
 
+    # Long calls report progress.
+    if ! tests/psql/progress_notices.sh "$port" "$out/progress"; then
+        status=1
+    fi
+
     # Models and profiles survive pg_dump and restore: the restored database scores
     # identically, keeps the deploy history and the profile, and its triggers keep the
     # profile exact as new orders arrive.

@@ -5,7 +5,20 @@ use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
 /// `pg_persona.max_rows`: the default of `options.max_rows`; 0 means no limit.
 pub static MAX_ROWS: GucSetting<i32> = GucSetting::<i32>::new(0);
 
+/// `pg_persona.progress_interval`: seconds between the progress NOTICEs of long calls.
+pub static PROGRESS_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(5);
+
 pub fn register() {
+    GucRegistry::define_int_guc(
+        c"pg_persona.progress_interval",
+        c"Seconds between the progress NOTICEs of profile_train and of profile backfills.",
+        c"0 reports at every step (a batch of rows read, an optimizer iteration).",
+        &PROGRESS_INTERVAL,
+        0,
+        86_400,
+        GucContext::Userset,
+        GucFlags::UNIT_S,
+    );
     GucRegistry::define_int_guc(
         c"pg_persona.max_rows",
         c"Largest number of labelled rows profile_train reads (0: no limit).",

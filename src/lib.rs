@@ -10,7 +10,8 @@
 //! - `dataset`: reading training data out of any relation, as the caller;
 //! - `scoring`: turning rows into model inputs, and the per-backend model cache;
 //! - `training`: what profile_train does, from reading the relation to deploying;
-//! - `profile`: the real-time profiles and their triggers.
+//! - `profile`: the real-time profiles and their triggers;
+//! - `progress`: the NOTICEs long calls give as they go.
 //!
 //! Hand-written DDL lives in `sql/` and is loaded here.
 
@@ -22,6 +23,7 @@ mod config;
 mod dataset;
 pub mod ml;
 mod profile;
+mod progress;
 mod scoring;
 mod training;
 

@@ -19,6 +19,7 @@ use serde_json::Value as Json;
 
 use crate::catalog::profiles::{self, ProfileRow};
 use crate::catalog::select_one;
+use crate::progress;
 use resolve::{Names, Source};
 use spec::SpecError;
 
@@ -127,7 +128,7 @@ pub fn define(d: Definition) -> Result<pg_sys::Oid, ProfileError> {
     }
 
     run(&sql::create_table(&plan))?;
-    run(&sql::fill(&plan))?;
+    backfill("profile_define", &names.qualified, &source, &plan)?;
     let source_index = ensure_index(&source, &plan, &d.key)?;
     run(&sql::trigger_function(&plan))?;
     create_triggers(&source, &plan, &names, false)?;
@@ -162,8 +163,27 @@ pub fn rebuild(profile: &str) -> Result<i64, ProfileError> {
         let names = Names::new(&row.schema, &row.table);
         create_triggers(&source, &plan, &names, true)?;
         run(&format!("DELETE FROM {}", plan.table))?;
-        run(&sql::fill(&plan))
+        backfill("profile_rebuild", &row.name, &source, &plan)
     })
+}
+
+/// Fills the empty profile table from the source; returns the rows written. On a large
+/// source a NOTICE says how far it is, every `pg_persona.progress_interval` seconds.
+fn backfill(
+    what: &'static str,
+    profile: &str,
+    source: &Source,
+    plan: &sql::Plan,
+) -> Result<i64, ProfileError> {
+    // The planner's estimate of the source's rows (its partitions' for a partitioned
+    // table); -1 or 0 when it has never been vacuumed or analyzed.
+    let estimate = select_one::<f64>(
+        "SELECT sum(greatest(c.reltuples, 0))::float8 FROM pg_catalog.pg_class c
+         WHERE c.oid = $1 OR c.oid IN (SELECT relid FROM pg_catalog.pg_partition_tree($1))",
+        &[source.oid.into()],
+    )?
+    .unwrap_or(0.0) as i64;
+    progress::backfill(what, profile, estimate, || run(&sql::backfill(plan)))
 }
 
 /// Creates the profile's triggers on the source and on each of its partitions; with

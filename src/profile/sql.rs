@@ -281,12 +281,21 @@ fn recompute_where(plan: &Plan, extra: Option<&str>) -> String {
 
 /// Writes every key's recomputed state into the (empty) profile table.
 pub fn fill(plan: &Plan) -> String {
+    fill_where(plan, None)
+}
+
+/// `fill`, counting each source row read with `persona.backfill_progress()`.
+pub fn backfill(plan: &Plan) -> String {
+    fill_where(plan, Some("persona.backfill_progress()"))
+}
+
+fn fill_where(plan: &Plan, extra: Option<&str>) -> String {
     format!(
         "INSERT INTO {} ({}, {})\n{}",
         plan.table,
         plan.key,
         state_columns(&states(plan)),
-        recompute(plan)
+        recompute_where(plan, extra)
     )
 }
 

@@ -2,8 +2,6 @@
 //! relation as the caller, train, store the version in the catalog and deploy it
 //! according to the policy.
 
-use std::time::{Duration, Instant};
-
 use pgrx::prelude::*;
 use serde_json::{json, Value as Json};
 
@@ -13,6 +11,7 @@ use crate::dataset::{self, DatasetError, Kind, Sample, TargetKind};
 use crate::ml::model::{Algorithm, Task};
 use crate::ml::options::{DeployPolicy, TrainOptions};
 use crate::ml::{evaluate::evaluate, train, MlError};
+use crate::progress::Progress;
 use crate::scoring::catalog_changed;
 
 /// Why a training call failed.
@@ -82,35 +81,6 @@ pub fn retrain_request(model: &str) -> Result<Request, TrainError> {
     })
 }
 
-/// Says what a long call is doing, at most every few seconds.
-struct Progress {
-    started: Instant,
-    last: Instant,
-}
-
-impl Progress {
-    const EVERY: Duration = Duration::from_secs(5);
-
-    fn new() -> Self {
-        let now = Instant::now();
-        Progress {
-            started: now,
-            last: now,
-        }
-    }
-
-    fn tick(&mut self, what: impl FnOnce() -> String) {
-        if self.last.elapsed() >= Self::EVERY {
-            self.last = Instant::now();
-            notice!(
-                "profile_train: {} ({:.0} s)",
-                what(),
-                self.started.elapsed().as_secs_f64()
-            );
-        }
-    }
-}
-
 /// Trains, stores and (per the policy) deploys a new version.
 pub fn run(r: Request) -> Result<Outcome, TrainError> {
     catalog::check_name(&r.name)?;
@@ -165,7 +135,7 @@ pub fn run(r: Request) -> Result<Outcome, TrainError> {
         rows,
         seed: options.seed,
     });
-    let mut progress = Progress::new();
+    let mut progress = Progress::new("profile_train");
     let data = dataset::read(
         &info,
         &features,
