@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make demo`: build pg_persona in release mode, install it, start a throwaway
-# PostgreSQL 15 server, run demo/demo.sql against it and stop the server.
+# PostgreSQL 15 server, run demo/walkthrough.sh against it and stop the server.
 # KEEP=1 leaves the server running and prints how to connect.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,8 @@ if ! install_extension --release >"$build_log" 2>&1; then
     exit 1
 fi
 
+# A server an earlier `make demo KEEP=1` left running goes first.
+bash scripts/demo-stop.sh >/dev/null
 dir=$(server_dir demo)
 port=$(free_port)
 if [ "$KEEP" != 1 ]; then
@@ -26,14 +28,12 @@ start_server "$dir" "$port"
 echo "PostgreSQL 15 started on port $port (data in $dir/data)"
 echo
 
-psql_cmd=(psql -X -h 127.0.0.1 -p "$port" -U "$PG_USER")
-"${psql_cmd[@]}" -q -d postgres -c 'CREATE DATABASE persona_demo'
-"${psql_cmd[@]}" -d persona_demo -v ON_ERROR_STOP=1 -f demo/demo.sql
+demo/walkthrough.sh "$port" persona_demo
 
 echo
 if [ "$KEEP" = 1 ]; then
     echo "The server keeps running. Connect with:"
-    echo "    ${psql_cmd[*]} -d persona_demo"
+    echo "    psql -h 127.0.0.1 -p $port -U $PG_USER -d persona_demo"
     echo "Stop it with:"
     echo "    make demo-stop"
 else
