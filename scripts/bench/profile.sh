@@ -135,7 +135,7 @@ for variant in uniform skewed; do
     awk -v n="$BENCH_EVENTS" -v b="$BATCH" -v t="staging_$variant" -v p="$PROFILE" 'BEGIN {
         for (lo = 1; lo <= n; lo += b) {
             hi = lo + b - 1; if (hi > n) hi = n
-            printf "UPDATE %s SET events = events WHERE user_id IN (SELECT user_id FROM %s WHERE id BETWEEN %d AND %d);\n", p, t, lo, hi
+            printf "UPDATE %s SET events = events WHERE user_id = ANY (ARRAY(SELECT user_id FROM %s WHERE id BETWEEN %d AND %d));\n", p, t, lo, hi
         }
     }' >"$LOGS/touch_$variant.sql"
 done
