@@ -3,6 +3,8 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 export PG_CONFIG
+# LightGBM's build needs CMake >= 3.28; make setup installs it there.
+export CMAKE ?= $(HOME)/.cache/pg_persona/cmake/bin/cmake
 KEEP ?= 0
 
 .PHONY: setup test demo demo-stop regress install bench bench-score bench-train bench-profile

@@ -74,6 +74,17 @@ if [ $# -eq 0 ]; then
         status=1
     fi
 
+    # gbdt trains and scores as LightGBM's own Python package does.
+    . scripts/python-env.sh
+    if python_env target/python target/python.log &&
+        tests/python/gbdt_lightgbm.sh "$port" "$out/gbdt" "$PYTHON"; then
+        :
+    else
+        cat "$out/gbdt/gbdt_lightgbm.out" 2>/dev/null || true
+        echo "gbdt against LightGBM ... FAILED (output in $out/gbdt)"
+        status=1
+    fi
+
     # The walkthrough of `make demo` runs to the end, and the model it trains on the
     # CDNOW profiles ranks customers well on its test rows.
     if demo/walkthrough.sh "$port" walkthrough >"$out/walkthrough.out" 2>&1 &&
@@ -91,7 +102,14 @@ if [ $# -eq 0 ]; then
     # Models and profiles survive pg_dump and restore: the restored database scores
     # identically, keeps the deploy history and the profile, and its triggers keep the
     # profile exact as new purchases arrive.
+    # A gbdt model goes along too.
+    "${psql[@]}" -q -d quickstart -c "SET client_min_messages = warning" -c "
+        SELECT FROM profile_train('repeat_gbdt', 'repeat_training', 'bought_again', 'gbdt',
+                                  exclude => ARRAY['customer_id', 'first_seen', 'last_seen'])" \
+        >>"$out/quickstart.out" 2>&1 || status=1
     check='SELECT (SELECT sum(profile_score($$repeat_buyer$$, p))
+                   FROM customer_profile_as_of($$1997-10-01$$) p)::text
+                  || $$ / $$ || (SELECT sum(profile_score($$repeat_gbdt$$, p))
                    FROM customer_profile_as_of($$1997-10-01$$) p)::text
                   || $$ / $$ || (SELECT count(*) FROM persona.deployments)
                   || $$ / $$ || (SELECT max(version) FROM persona.models)
@@ -106,7 +124,7 @@ if [ $# -eq 0 ]; then
         after=$("${psql[@]}" -At -d restored -c "$check") &&
         [ -n "$before" ] && [ "$before" = "$after" ] &&
         kept=$("${psql[@]}" -At -d restored -c "$still_kept") && [ "$kept" = "0 1" ]; then
-        echo "dump and restore ... ok (scores / deployments / versions / profile spend: $after; profile_verify after new purchases: 0)"
+        echo "dump and restore ... ok (logistic scores / gbdt scores / deployments / versions / profile spend: $after; profile_verify after new purchases: 0)"
     else
         cat "$out/restore.out"
         echo "dump and restore ... FAILED (before: ${before:-?}, after: ${after:-?}, profile after new purchases: ${kept:-?})"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing pg_persona needs, and only what is missing:
-# Debian packages, cargo-pgrx at the version pinned in Cargo.toml, and pgrx's
-# configuration pointing at the system PostgreSQL 15. Safe to run again.
+# Debian packages, CMake >= 3.28 from PyPI (LightGBM's build needs it; Debian 12 has
+# 3.25), cargo-pgrx at the version pinned in Cargo.toml, and pgrx's configuration
+# pointing at the system PostgreSQL 15. Safe to run again.
 set -euo pipefail
 
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
@@ -32,6 +33,24 @@ if [ ${#missing[@]} -gt 0 ]; then
     rm -f "$log"
 else
     say "Debian packages present"
+fi
+
+# CMake for LightGBM, in a virtual environment of its own; the Makefile points the
+# build at it (CMAKE=...).
+CMAKE_VENV=${CMAKE_VENV:-$HOME/.cache/pg_persona/cmake}
+CMAKE_VERSION=4.4.5
+if [ "$("$CMAKE_VENV/bin/cmake" --version 2>/dev/null | head -n 1)" != "cmake version $CMAKE_VERSION" ]; then
+    say "installing CMake $CMAKE_VERSION from PyPI into $CMAKE_VENV"
+    log=$(mktemp /tmp/pg_persona-cmake.XXXXXX.log)
+    if ! { python3 -m venv "$CMAKE_VENV" &&
+           "$CMAKE_VENV/bin/pip" install -q "cmake==$CMAKE_VERSION"; } >"$log" 2>&1; then
+        tail -n 40 "$log" >&2
+        say "installing CMake failed; full log in $log" >&2
+        exit 1
+    fi
+    rm -f "$log"
+else
+    say "CMake $CMAKE_VERSION present"
 fi
 
 if [ "$(cargo pgrx --version 2>/dev/null)" != "cargo-pgrx $PGRX_VERSION" ]; then

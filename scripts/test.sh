@@ -58,7 +58,7 @@ level fmt    '^$'                          cargo fmt --check
 level clippy '^$'                          cargo clippy --all-targets --features pg_test -- -D warnings
 level unit   '^test result|^     Running'  unit_tests
 level pgtest '^test result|^     Running'  cargo pgrx test pg15 --runas "$PG_USER" --pgdata "$pgtest_dir/data"
-level regress 'tests passed|tests failed|^(test|ok|not ok) |quick start|progress notices|demo walkthrough|concurrent writers|define while writing|dump and restore' bash scripts/regress.sh
+level regress 'tests passed|tests failed|^(test|ok|not ok) |quick start|progress notices|gbdt against LightGBM|demo walkthrough|concurrent writers|define while writing|dump and restore' bash scripts/regress.sh
 
 echo
 if [ ${#failed_levels[@]} -gt 0 ]; then

@@ -68,6 +68,9 @@ impl SqlError for MlError {
             MlError::NonNumericTarget => ERRCODE_DATATYPE_MISMATCH,
             MlError::MissingFeature(_) => ERRCODE_UNDEFINED_COLUMN,
             MlError::UnseenLabel(_) => ERRCODE_INVALID_PARAMETER_VALUE,
+            MlError::OptionNotForAlgorithm { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
+            MlError::LightGbm(_) => ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
+            MlError::BadSplitValue { .. } | MlError::NoTrainingRows(_) => ERRCODE_DATA_EXCEPTION,
         }
     }
 
@@ -91,7 +94,21 @@ impl SqlError for MlError {
             MlError::UnknownPositive { .. } => {
                 "Set options.positive to one of the target's values, or leave it out.".into()
             }
-            MlError::UnknownAlgorithm(_) => "Use 'logistic' or 'linear'.".into(),
+            MlError::UnknownAlgorithm(_) => "Use 'logistic', 'linear' or 'gbdt'.".into(),
+            MlError::OptionNotForAlgorithm { option, .. } => format!(
+                "Remove \"{option}\" from options, or train with an algorithm that takes it; \
+                 the README lists each algorithm's options."
+            ),
+            MlError::LightGbm(_) => {
+                "LightGBM refused the data or the options; its message says why.".into()
+            }
+            MlError::BadSplitValue { column, .. } => format!(
+                "Every row needs \"{column}\" set to 'train', 'validation' or 'test'; \
+                 filter the others out in a view."
+            ),
+            MlError::NoTrainingRows(column) => {
+                format!("Mark some rows 'train' in \"{column}\".")
+            }
             MlError::MissingFeature(_) => {
                 "The relation must have a column for every feature of the model.".into()
             }

@@ -3,6 +3,7 @@
 //! below this layer knows about SQL argument shapes.
 
 mod error;
+mod explain;
 mod manage;
 mod metrics;
 mod profile;

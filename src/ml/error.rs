@@ -74,6 +74,24 @@ pub enum MlError {
     /// `algorithm` names no algorithm pg_persona has.
     #[error("unknown algorithm \"{0}\"")]
     UnknownAlgorithm(String),
+    /// An option given to an algorithm that does not take it.
+    #[error(
+        "option \"{option}\" does not apply to algorithm \"{algorithm}\" (only to {applies_to})"
+    )]
+    OptionNotForAlgorithm {
+        option: String,
+        algorithm: &'static str,
+        applies_to: &'static str,
+    },
+    /// LightGBM refused a call; its own message.
+    #[error("LightGBM: {0}")]
+    LightGbm(String),
+    /// `options.split_column` holds a value that names no part of the split.
+    #[error("split column \"{column}\" holds {value}; expected 'train', 'validation' or 'test'")]
+    BadSplitValue { column: String, value: String },
+    /// `options.split_column` leaves no training rows.
+    #[error("split column \"{0}\" marks no row 'train'")]
+    NoTrainingRows(String),
     /// `options` has a key no algorithm knows.
     #[error("unknown option \"{0}\"")]
     UnknownOption(String),

@@ -284,7 +284,7 @@ fn cholesky_solve(a: &mut [f64], b: &mut [f64], n: usize) -> Option<Vec<f64>> {
     Some(b.to_vec())
 }
 
-fn row_weights(y: &[u32], classes: usize, class_weight: ClassWeight) -> Vec<f64> {
+pub(crate) fn row_weights(y: &[u32], classes: usize, class_weight: ClassWeight) -> Vec<f64> {
     match class_weight {
         ClassWeight::None => vec![1.0; y.len()],
         ClassWeight::Balanced => {

@@ -4,7 +4,10 @@
 
 pub mod error;
 pub mod evaluate;
+pub mod explain;
+pub mod gbdt;
 pub mod lbfgs;
+pub mod lightgbm;
 pub mod linear;
 pub mod metrics;
 pub mod model;

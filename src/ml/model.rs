@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::gbdt::Gbdt;
 use super::linear::{Linear, Logistic};
 use super::preprocess::{Encoder, Value};
 use super::MlError;
@@ -13,6 +14,7 @@ use super::MlError;
 pub enum Algorithm {
     Logistic,
     Linear,
+    Gbdt,
 }
 
 impl Algorithm {
@@ -20,6 +22,7 @@ impl Algorithm {
         match name {
             "logistic" => Ok(Algorithm::Logistic),
             "linear" => Ok(Algorithm::Linear),
+            "gbdt" => Ok(Algorithm::Gbdt),
             other => Err(MlError::UnknownAlgorithm(other.to_string())),
         }
     }
@@ -28,6 +31,7 @@ impl Algorithm {
         match self {
             Algorithm::Logistic => "logistic",
             Algorithm::Linear => "linear",
+            Algorithm::Gbdt => "gbdt",
         }
     }
 }
@@ -62,6 +66,7 @@ pub struct Feature {
 pub enum Estimator {
     Logistic(Logistic),
     Linear(Linear),
+    Gbdt(Gbdt),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,8 +103,17 @@ impl Model {
     /// Class probabilities of an encoded row into `probabilities` (`classes.len()`
     /// long); for regression, writes nothing.
     pub fn probabilities(&self, x: &[f64], probabilities: &mut [f64]) {
-        if let Estimator::Logistic(m) = &self.estimator {
-            m.probabilities(x, probabilities);
+        match &self.estimator {
+            Estimator::Logistic(m) => m.probabilities(x, probabilities),
+            Estimator::Gbdt(m) if self.task != Task::Regression => {
+                m.predict(x, probabilities);
+                if self.task == Task::Binary {
+                    // LightGBM gives the positive class's probability alone.
+                    probabilities[1] = probabilities[0];
+                    probabilities[0] = 1.0 - probabilities[1];
+                }
+            }
+            _ => {}
         }
     }
 
@@ -109,8 +123,12 @@ impl Model {
     pub fn score(&self, x: &[f64], scratch: &mut [f64]) -> f64 {
         match &self.estimator {
             Estimator::Linear(m) => m.predict(x),
-            Estimator::Logistic(m) => {
-                m.probabilities(x, scratch);
+            Estimator::Gbdt(m) if self.task == Task::Regression => {
+                m.predict(x, scratch);
+                scratch[0]
+            }
+            Estimator::Logistic(_) | Estimator::Gbdt(_) => {
+                self.probabilities(x, scratch);
                 if self.task == Task::Binary {
                     scratch[1]
                 } else {
@@ -124,8 +142,12 @@ impl Model {
     pub fn predict(&self, x: &[f64], scratch: &mut [f64]) -> String {
         match &self.estimator {
             Estimator::Linear(m) => m.predict(x).to_string(),
-            Estimator::Logistic(m) => {
-                m.probabilities(x, scratch);
+            Estimator::Gbdt(m) if self.task == Task::Regression => {
+                m.predict(x, scratch);
+                scratch[0].to_string()
+            }
+            Estimator::Logistic(_) | Estimator::Gbdt(_) => {
+                self.probabilities(x, scratch);
                 let k = if self.task == Task::Binary {
                     usize::from(scratch[1] >= 0.5)
                 } else {

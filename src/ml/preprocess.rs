@@ -5,6 +5,10 @@
 //! - categorical features: one-hot over the most frequent training categories (at most
 //!   `max_categories`), plus an "other" slot for the rest and for categories never seen in
 //!   training, and a slot of its own for NULL.
+//!
+//! Trees (`gbdt`) need no scaling and handle missing values themselves, so for them
+//! numeric and boolean features go in as they are, NULL as a missing value (NaN);
+//! categorical features are one-hot encoded as above.
 
 use std::collections::HashMap;
 
@@ -67,6 +71,10 @@ pub enum Encoder {
         /// Share of `true` among the non-NULL training values; stands in for NULL.
         mean: f64,
     },
+    /// A number as it is (trees); NULL is missing.
+    Number,
+    /// A boolean as 1/0 (trees); NULL is missing.
+    Flag,
     Categorical(Categories),
 }
 
@@ -161,10 +169,34 @@ impl Encoder {
         }
     }
 
+    /// Learns the encoding of `column` for trees: numbers and booleans as they are
+    /// (with NULL missing), categories one-hot.
+    pub fn fit_for_trees(
+        feature: &str,
+        column: &Column,
+        max_categories: usize,
+    ) -> Result<Self, MlError> {
+        match column {
+            Column::Numeric(values) => {
+                if let Some(&x) = values.iter().flatten().find(|x| !x.is_finite()) {
+                    return Err(MlError::NonFiniteFeature {
+                        feature: feature.to_string(),
+                        value: x,
+                    });
+                }
+                Ok(Encoder::Number)
+            }
+            Column::Boolean(_) => Ok(Encoder::Flag),
+            Column::Categorical(_) => Encoder::fit(feature, column, max_categories),
+        }
+    }
+
     /// How many model inputs this feature becomes.
     pub fn width(&self) -> usize {
         match self {
-            Encoder::Numeric { .. } | Encoder::Boolean { .. } => 1,
+            Encoder::Numeric { .. } | Encoder::Boolean { .. } | Encoder::Number | Encoder::Flag => {
+                1
+            }
             // The categories, then "other", then NULL.
             Encoder::Categorical(c) => c.categories.len() + 2,
         }
@@ -190,6 +222,19 @@ impl Encoder {
             }
             (Encoder::Numeric { .. }, Value::Null) => out[0] = 0.0,
             (Encoder::Numeric { .. }, _) => return Err(wrong("number")),
+            (Encoder::Number, Value::Number(x)) => {
+                if !x.is_finite() {
+                    return Err(MlError::NonFiniteFeature {
+                        feature: feature.to_string(),
+                        value: x,
+                    });
+                }
+                out[0] = x;
+            }
+            (Encoder::Number | Encoder::Flag, Value::Null) => out[0] = f64::NAN,
+            (Encoder::Number, _) => return Err(wrong("number")),
+            (Encoder::Flag, Value::Bool(b)) => out[0] = f64::from(b),
+            (Encoder::Flag, _) => return Err(wrong("boolean")),
             (Encoder::Boolean { .. }, Value::Bool(b)) => out[0] = f64::from(b),
             (Encoder::Boolean { mean }, Value::Null) => out[0] = *mean,
             (Encoder::Boolean { .. }, _) => return Err(wrong("boolean")),

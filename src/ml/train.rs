@@ -6,11 +6,14 @@ use std::time::Instant;
 
 use serde_json::{json, Value as Json};
 
+use super::gbdt;
 use super::lbfgs::Iteration;
-use super::linear::{FitReport, Linear, Logistic, LogisticOptions, Matrix};
+use super::linear::{
+    row_weights, ClassWeight, FitReport, Linear, Logistic, LogisticOptions, Matrix,
+};
 use super::metrics;
 use super::model::{Algorithm, Estimator, Feature, Model, Task};
-use super::options::TrainOptions;
+use super::options::{GbdtParams, TrainOptions};
 use super::preprocess::{Column, Encoder, Value};
 use super::split::{split, Part};
 use super::MlError;
@@ -164,7 +167,7 @@ struct PartData {
 }
 
 /// Trains a model. `features` are the input columns (same length as `target`);
-/// `progress` sees each optimizer iteration and may stop training.
+/// `progress` sees each optimizer iteration (each tree for gbdt) and may stop training.
 pub fn train(
     features: &[(String, Column)],
     target: &Target,
@@ -172,6 +175,20 @@ pub fn train(
     options: &TrainOptions,
     progress: &mut dyn FnMut(Iteration) -> Result<(), MlError>,
 ) -> Result<Trained, MlError> {
+    train_split(features, target, algorithm, options, None, progress)
+}
+
+/// `train`, with each row's part of the split given (`options.split_column`) instead of
+/// drawn at random.
+pub fn train_split(
+    features: &[(String, Column)],
+    target: &Target,
+    algorithm: Algorithm,
+    options: &TrainOptions,
+    given_parts: Option<&[Part]>,
+    progress: &mut dyn FnMut(Iteration) -> Result<(), MlError>,
+) -> Result<Trained, MlError> {
+    options.check_algorithm(algorithm)?;
     let n = target.len();
     if n == 0 {
         return Err(MlError::NoRows);
@@ -203,14 +220,38 @@ pub fn train(
                 values.clone(),
             )
         }
-        Algorithm::Logistic => {
+        Algorithm::Gbdt if matches!(target, Target::Number(_)) => {
+            let Target::Number(values) = target else {
+                unreachable!()
+            };
+            if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+                return Err(MlError::NonFiniteFeature {
+                    feature: "target".into(),
+                    value: values[i],
+                });
+            }
+            (
+                Task::Regression,
+                vec![],
+                vec![0u32; n],
+                None,
+                values.clone(),
+            )
+        }
+        Algorithm::Logistic | Algorithm::Gbdt => {
             let l = labels(target, options)?;
             (l.task, l.classes, l.y, l.positive, vec![])
         }
     };
 
     // Stratify classification by class; regression is one stratum.
-    let parts = split(&y, options.split, options.seed);
+    let parts = match given_parts {
+        Some(p) => {
+            assert_eq!(p.len(), n, "one part per row");
+            p.to_vec()
+        }
+        None => split(&y, options.split, options.seed),
+    };
     let rows_of = |part: Part| -> Vec<usize> { (0..n).filter(|&i| parts[i] == part).collect() };
     let (train_rows, validation_rows, test_rows) = (
         rows_of(Part::Train),
@@ -223,7 +264,15 @@ pub fn train(
         .map(|(name, column)| {
             Ok(Feature {
                 name: name.clone(),
-                encoder: Encoder::fit(name, &subset(column, &train_rows), options.max_categories)?,
+                encoder: if algorithm == Algorithm::Gbdt {
+                    Encoder::fit_for_trees(
+                        name,
+                        &subset(column, &train_rows),
+                        options.max_categories,
+                    )?
+                } else {
+                    Encoder::fit(name, &subset(column, &train_rows), options.max_categories)?
+                },
             })
         })
         .collect::<Result<_, MlError>>()?;
@@ -260,40 +309,16 @@ pub fn train(
     let validation = encode_part(validation_rows)?;
     let test = encode_part(test_rows)?;
 
-    let candidates = options
-        .l2
-        .clone()
-        .unwrap_or_else(|| vec![1.0 / train_data.rows.len() as f64]);
-    if candidates.len() > 1 && validation.rows.is_empty() {
-        return Err(MlError::InvalidOption {
-            option: "l2",
-            reason:
-                "trying several values needs validation rows; give \"split\" a validation fraction"
-                    .into(),
-        });
-    }
-
     let started = Instant::now();
-    let mut best: Option<(f64, Estimator, FitReport, f64)> = None;
-    let mut tried = Vec::new();
-    for &l2 in &candidates {
-        let (estimator, report) = fit(&model, &train_data, l2, options, progress)?;
-        model.estimator = estimator.clone();
-        let goodness = if validation.rows.is_empty() {
-            0.0
-        } else {
-            selection_score(&model, &validation)?
-        };
-        tried.push(json!({"l2": l2, "validation_score": goodness}));
-        if best.as_ref().is_none_or(|b| goodness > b.0) {
-            best = Some((goodness, estimator, report, l2));
-        }
-    }
+    let (estimator, fit_report, hyperparameters) = if algorithm == Algorithm::Gbdt {
+        search_gbdt(&model, &train_data, &validation, options, progress)?
+    } else {
+        search_l2(&model, &train_data, &validation, options, progress)?
+    };
     let fit_ms = started.elapsed().as_secs_f64() * 1000.0;
+    model.estimator = estimator;
     let test_count = test.rows.len() as u64;
     let validation_count = validation.rows.len() as u64;
-    let (_, estimator, report, l2) = best.expect("at least one l2 value");
-    model.estimator = estimator;
 
     let mut metrics = serde_json::Map::new();
     for (name, part) in [("validation", &validation), ("test", &test)] {
@@ -308,11 +333,9 @@ pub fn train(
             json!("the split keeps no rows apart: these metrics come from the training rows"),
         );
     }
-    metrics.insert(
-        "fit".into(),
-        json!({"ms": (fit_ms * 10.0).round() / 10.0, "iterations": report.iterations,
-               "converged": report.converged}),
-    );
+    let mut fit_json = fit_report;
+    fit_json["ms"] = json!((fit_ms * 10.0).round() / 10.0);
+    metrics.insert("fit".into(), fit_json);
 
     let (holdout_part, holdout_rows) = if !test.rows.is_empty() {
         ("test", test.rows)
@@ -329,10 +352,164 @@ pub fn train(
         },
         positive,
         metrics: Json::Object(metrics),
-        hyperparameters: json!({"l2": l2, "tried": tried}),
+        hyperparameters,
         holdout_part,
         holdout_rows,
         model,
+    })
+}
+
+/// The L2 penalties of `options.l2` (default 1 / training rows), each fitted and the
+/// best on the validation rows kept. Returns the estimator, the fit report (iterations,
+/// convergence) and the hyperparameters (the chosen penalty and every one tried).
+fn search_l2(
+    model: &Model,
+    train_data: &PartData,
+    validation: &PartData,
+    options: &TrainOptions,
+    progress: &mut dyn FnMut(Iteration) -> Result<(), MlError>,
+) -> Result<(Estimator, Json, Json), MlError> {
+    let candidates = options
+        .l2
+        .clone()
+        .unwrap_or_else(|| vec![1.0 / train_data.rows.len() as f64]);
+    if candidates.len() > 1 && validation.rows.is_empty() {
+        return Err(MlError::InvalidOption {
+            option: "l2",
+            reason:
+                "trying several values needs validation rows; give \"split\" a validation fraction"
+                    .into(),
+        });
+    }
+    let mut scored = model.clone();
+    let mut best: Option<(f64, Estimator, FitReport, f64)> = None;
+    let mut tried = Vec::new();
+    for &l2 in &candidates {
+        let (estimator, report) = fit(model, train_data, l2, options, progress)?;
+        scored.estimator = estimator.clone();
+        let goodness = if validation.rows.is_empty() {
+            0.0
+        } else {
+            selection_score(&scored, validation)?
+        };
+        tried.push(json!({"l2": l2, "validation_score": goodness}));
+        if best.as_ref().is_none_or(|b| goodness > b.0) {
+            best = Some((goodness, estimator, report, l2));
+        }
+    }
+    let (_, estimator, report, l2) = best.expect("at least one l2 value");
+    Ok((
+        estimator,
+        json!({"iterations": report.iterations, "converged": report.converged}),
+        json!({"l2": l2, "tried": tried}),
+    ))
+}
+
+/// Every combination of the gbdt options, each boosted with early stopping on the
+/// validation rows; the best on them (ROC AUC, negative log loss, R²) is kept.
+fn search_gbdt(
+    model: &Model,
+    train_data: &PartData,
+    validation: &PartData,
+    options: &TrainOptions,
+    progress: &mut dyn FnMut(Iteration) -> Result<(), MlError>,
+) -> Result<(Estimator, Json, Json), MlError> {
+    let grid = options.gbdt.combinations();
+    if grid.len() > 1 && validation.rows.is_empty() {
+        return Err(MlError::InvalidOption {
+            option: "split",
+            reason: "searching over several gbdt option values needs validation rows; give \"split\" a validation fraction"
+                .into(),
+        });
+    }
+    let classes = model.classes.len();
+    let labels = |part: &PartData| -> Vec<f32> {
+        if model.task == Task::Regression {
+            part.target.iter().map(|&v| v as f32).collect()
+        } else {
+            part.y.iter().map(|&c| c as f32).collect()
+        }
+    };
+    let weights = |part: &PartData| -> Option<Vec<f32>> {
+        (model.task != Task::Regression && options.class_weight == ClassWeight::Balanced).then(
+            || {
+                row_weights(&part.y, classes, ClassWeight::Balanced)
+                    .into_iter()
+                    .map(|w| w as f32)
+                    .collect()
+            },
+        )
+    };
+    let train_rows = gbdt::Rows {
+        x: &train_data.x,
+        labels: labels(train_data),
+        weights: weights(train_data),
+    };
+    let validation_rows = gbdt::Rows {
+        x: &validation.x,
+        labels: labels(validation),
+        weights: weights(validation),
+    };
+    let settings = gbdt::FitSettings {
+        task: model.task,
+        classes,
+        width: model.width(),
+        early_stopping_rounds: options.early_stopping_rounds,
+        threads: options.threads.unwrap_or(1),
+        seed: options.seed,
+    };
+    let mut scored = model.clone();
+    let mut best: Option<(f64, gbdt::Gbdt, gbdt::FitReport, GbdtParams)> = None;
+    let mut tried = Vec::new();
+    for params in grid {
+        let (fitted, report) = gbdt::fit(
+            &train_rows,
+            (!validation.rows.is_empty()).then_some(&validation_rows),
+            &params,
+            &settings,
+            &mut |it| {
+                progress(Iteration {
+                    iteration: it.tree as usize,
+                    loss: it.validation_loss.unwrap_or(f64::NAN),
+                    gradient_norm: f64::NAN,
+                })
+            },
+        )?;
+        scored.estimator = Estimator::Gbdt(fitted.clone());
+        let goodness = if validation.rows.is_empty() {
+            0.0
+        } else {
+            selection_score(&scored, validation)?
+        };
+        tried.push(json!({
+            "params": gbdt_params_json(&params),
+            "trees": report.kept,
+            "validation_score": goodness,
+        }));
+        if best.as_ref().is_none_or(|b| goodness > b.0) {
+            best = Some((goodness, fitted, report, params));
+        }
+    }
+    let (_, fitted, report, params) = best.expect("at least one combination");
+    let mut chosen = gbdt_params_json(&params);
+    chosen["trees"] = json!(report.kept);
+    chosen["early_stopping_rounds"] = json!(options.early_stopping_rounds);
+    chosen["threads"] = json!(settings.threads);
+    Ok((
+        Estimator::Gbdt(fitted),
+        json!({"trees_trained": report.trained, "trees_kept": report.kept,
+               "stopped_early": report.stopped_early,
+               "validation_loss": report.validation_loss}),
+        json!({"chosen": chosen, "tried": tried}),
+    ))
+}
+
+fn gbdt_params_json(p: &GbdtParams) -> Json {
+    json!({
+        "num_trees": p.num_trees, "learning_rate": p.learning_rate,
+        "num_leaves": p.num_leaves, "max_depth": p.max_depth,
+        "min_data_in_leaf": p.min_data_in_leaf, "feature_fraction": p.feature_fraction,
+        "bagging_fraction": p.bagging_fraction, "lambda_l2": p.lambda_l2,
     })
 }
 
@@ -349,6 +526,7 @@ fn fit(
             let (m, r) = Linear::fit(x, &data.target, l2)?;
             (Estimator::Linear(m), r)
         }
+        Algorithm::Gbdt => unreachable!("gbdt is fitted by search_gbdt"),
         Algorithm::Logistic => {
             let logistic_options = LogisticOptions {
                 l2,

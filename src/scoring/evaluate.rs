@@ -23,8 +23,8 @@ pub fn evaluate_on(model: &str, relid: pg_sys::Oid) -> Result<Json, ScoringError
         let column = info.column(&f.name)?;
         let fits = matches!(
             (&f.encoder, column.kind),
-            (Encoder::Numeric { .. }, Kind::Numeric)
-                | (Encoder::Boolean { .. }, Kind::Boolean)
+            (Encoder::Numeric { .. } | Encoder::Number, Kind::Numeric)
+                | (Encoder::Boolean { .. } | Encoder::Flag, Kind::Boolean)
                 | (Encoder::Categorical(_), Kind::Categorical)
         );
         if !fits {

@@ -10,6 +10,8 @@ use crate::config;
 use crate::dataset::{self, DatasetError, Kind, Sample, TargetKind};
 use crate::ml::model::{Algorithm, Task};
 use crate::ml::options::{DeployPolicy, TrainOptions};
+use crate::ml::preprocess::Column;
+use crate::ml::split::Part;
 use crate::ml::{evaluate::evaluate, train, MlError};
 use crate::progress::Progress;
 use crate::scoring::catalog_changed;
@@ -84,19 +86,38 @@ pub fn retrain_request(model: &str) -> Result<Request, TrainError> {
 /// Trains, stores and (per the policy) deploys a new version.
 pub fn run(r: Request) -> Result<Outcome, TrainError> {
     catalog::check_name(&r.name)?;
-    let options = TrainOptions::from_json(&r.options)?;
+    let mut options = TrainOptions::from_json(&r.options)?;
+    options.check_algorithm(r.algorithm)?;
+    options.threads = options
+        .threads
+        .or(Some(config::THREADS.get().max(1) as u32));
     let info = dataset::describe(r.relid)?;
 
     // The target, and how to read it for this algorithm.
     let target_kind = match (r.algorithm, info.column(&r.target)?.kind) {
         (Algorithm::Linear, Kind::Numeric) => TargetKind::Number,
         (Algorithm::Linear, _) => return Err(MlError::NonNumericTarget.into()),
-        (Algorithm::Logistic, Kind::Boolean) => TargetKind::Bool,
-        (Algorithm::Logistic, _) => {
+        (Algorithm::Logistic | Algorithm::Gbdt, Kind::Boolean) => TargetKind::Bool,
+        // Trees regress on a numeric target and classify any other.
+        (Algorithm::Gbdt, Kind::Numeric) => TargetKind::Number,
+        (Algorithm::Logistic | Algorithm::Gbdt, _) => {
             info.usable_column(&r.target, "target")?;
             TargetKind::Text
         }
     };
+    // A column that gives each row's part of the split is read, but is no feature.
+    let split_column = options.split_column.clone();
+    if let Some(column) = &split_column {
+        if info.column(column)?.kind != Kind::Categorical || *column == r.target {
+            return Err(MlError::InvalidOption {
+                option: "split_column",
+                reason: format!(
+                    "\"{column}\" must be a text column other than the target, holding 'train', 'validation' or 'test'"
+                ),
+            }
+            .into());
+        }
+    }
 
     // The features: as listed, or every column but the target and the excluded ones.
     let exclude = r.exclude.clone().unwrap_or_default();
@@ -117,9 +138,18 @@ pub fn run(r: Request) -> Result<Outcome, TrainError> {
             .columns
             .iter()
             .map(|c| c.name.clone())
-            .filter(|n| *n != r.target && !exclude.contains(n))
+            .filter(|n| *n != r.target && !exclude.contains(n) && Some(n) != split_column.as_ref())
             .collect(),
     };
+    if let Some(column) = &split_column {
+        if names.contains(column) {
+            return Err(MlError::InvalidOption {
+                option: "split_column",
+                reason: format!("\"{column}\" is also listed in features"),
+            }
+            .into());
+        }
+    }
     let mut features = Vec::with_capacity(names.len());
     for name in names {
         let kind = info.usable_column(&name, "feature")?.kind;
@@ -135,8 +165,11 @@ pub fn run(r: Request) -> Result<Outcome, TrainError> {
         rows,
         seed: options.seed,
     });
+    if let Some(column) = &split_column {
+        features.push((column.clone(), Kind::Categorical));
+    }
     let mut progress = Progress::new("profile_train");
-    let data = dataset::read(
+    let mut data = dataset::read(
         &info,
         &features,
         Some((&r.target, target_kind)),
@@ -160,12 +193,28 @@ pub fn run(r: Request) -> Result<Outcome, TrainError> {
             r.target
         );
     }
+    let parts = match &split_column {
+        Some(column) => Some(split_parts(column, data.features.pop())?),
+        None => None,
+    };
     let target = data.target.as_ref().expect("the target was read");
-    let trained = train::train(&data.features, target, r.algorithm, &options, &mut |it| {
-        pg_sys::check_for_interrupts!();
-        progress.tick(|| format!("iteration {}, loss {:.6}", it.iteration, it.loss));
-        Ok(())
-    })?;
+    let what = if r.algorithm == Algorithm::Gbdt {
+        "tree"
+    } else {
+        "iteration"
+    };
+    let trained = train::train_split(
+        &data.features,
+        target,
+        r.algorithm,
+        &options,
+        parts.as_deref(),
+        &mut |it| {
+            pg_sys::check_for_interrupts!();
+            progress.tick(|| format!("{what} {}, loss {:.6}", it.iteration, it.loss));
+            Ok(())
+        },
+    )?;
 
     let spec = json!({"features": r.features, "exclude": r.exclude});
     let (id, version) = models::insert(&models::NewVersion {
@@ -205,6 +254,29 @@ pub fn run(r: Request) -> Result<Outcome, TrainError> {
         metrics: trained.metrics,
         deployed: decision.deploy.is_some(),
     })
+}
+
+/// Each row's part of the split, from the values of `options.split_column`.
+fn split_parts(column: &str, read: Option<(String, Column)>) -> Result<Vec<Part>, TrainError> {
+    let Some((_, Column::Categorical(values))) = read else {
+        unreachable!("the split column is read last, as text")
+    };
+    let parts = values
+        .iter()
+        .map(|v| match v.as_deref() {
+            Some("train") => Ok(Part::Train),
+            Some("validation") => Ok(Part::Validation),
+            Some("test") => Ok(Part::Test),
+            other => Err(MlError::BadSplitValue {
+                column: column.to_string(),
+                value: other.map_or("NULL".to_string(), |v| format!("'{v}'")),
+            }),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if !parts.contains(&Part::Train) {
+        return Err(MlError::NoTrainingRows(column.to_string()).into());
+    }
+    Ok(parts)
 }
 
 struct Decision {

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs tests/python/gbdt_lightgbm.py: pg_persona's gbdt on the telecom churn table,
+# trained on a fixed split, against LightGBM's own Python package.
+#
+# Usage: tests/python/gbdt_lightgbm.sh PORT OUTDIR PYTHON  (run from the repository root)
+set -euo pipefail
+port=$1
+out=$2
+python=$3
+db=gbdt_lightgbm
+psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres)
+mkdir -p "$out"
+
+"${psql[@]}" -d postgres -c "CREATE DATABASE $db"
+"${psql[@]}" -d "$db" >"$out/gbdt_lightgbm.out" 2>&1 <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION pg_persona;
+CREATE TABLE telco (
+    churn text, female int, senior_citizen int, partner int, dependents int, tenure int,
+    phone_service int, multiple_lines text, internet_service text, online_security text,
+    online_backup text, device_protection text, tech_support text, streaming_tv text,
+    streaming_movies text, contract text, paperless_billing int, payment_method text,
+    monthly_charges float8, total_charges numeric
+);
+\copy telco FROM 'tests/data/telco_churn.csv' WITH (FORMAT csv, HEADER)
+-- An id to line rows up, and a fixed 70/20/10 split both sides use.
+ALTER TABLE telco ADD COLUMN id serial, ADD COLUMN part text;
+SELECT setseed(0.25);
+UPDATE telco SET part = CASE WHEN r < 0.7 THEN 'train' WHEN r < 0.9 THEN 'validation' ELSE 'test' END
+FROM (SELECT id, random() AS r FROM telco ORDER BY id) AS d WHERE d.id = telco.id;
+SELECT version FROM profile_train('churn_gbdt', 'telco', 'churn', 'gbdt',
+                                  exclude => ARRAY['id'],
+                                  options => '{"split_column": "part"}');
+SQL
+"$python" tests/python/gbdt_lightgbm.py --port "$port" --dbname "$db"
+"${psql[@]}" -d postgres -c "DROP DATABASE $db"
