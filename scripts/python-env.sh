@@ -13,5 +13,5 @@ python_env() {
         fi
         cp tests/python/requirements.txt "$stamp"
     fi
-    PYTHON=$venv/bin/python
+    PYTHON=$(cd "$venv" && pwd)/bin/python
 }

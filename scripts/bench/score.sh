@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make bench-score`: scoring every row of `bench` with profile_score against the same
-# model written out as a plain SQL expression. Fails if the two disagree.
+# model written out as a plain SQL expression (logistic), and a gbdt model (100 trees of
+# 31 leaves) against LightGBM's own Python predict on the same rows fetched with
+# psycopg. Fails if the two sides of either disagree.
 #
 #   BENCH_ROWS   rows of the table (default 1000000)
 set -euo pipefail
@@ -8,6 +10,9 @@ cd "$(dirname "$0")/../.."
 . scripts/bench/common.sh
 
 RUNS=3 # timed runs of each query, after one warm-up
+
+. scripts/python-env.sh
+python_env target/python target/python.log
 
 bench_build
 bench_start
@@ -92,4 +97,56 @@ awk -v n="$BENCH_ROWS" -v qa="sum($score)" -v a="$ms_score" -v b="$ms_expr" -v c
     if (summary != "")
         printf "score\tprofile_score / plain SQL expression, time\t%.2f\t<= 1.5\t%s\n", r,
             (r <= 1.5 ? "met" : "MISSED") >> summary
+}'
+
+# ---------------------------------------------------------------------------------------
+# gbdt: 100 trees of 31 leaves, every tree kept, scored in the database and by LightGBM's
+# Python package on the rows fetched out of it.
+# ---------------------------------------------------------------------------------------
+echo
+echo "Training gbdt model g (100 trees, 31 leaves)..."
+bench_psql -At -c "SET client_min_messages = warning" \
+    -c "SELECT 'version ' || version || ', test roc_auc ' || round((metrics #>> '{test,roc_auc}')::numeric, 4)
+        FROM profile_train('g', 'bench', 'y', 'gbdt', exclude => ARRAY['id'],
+                           options => '{\"num_trees\": 100, \"num_leaves\": 31, \"early_stopping_rounds\": 0}')"
+gscore="profile_score('g', b)"
+{
+    echo '\o /dev/null'
+    echo '\timing on'
+    for _ in $(seq $((RUNS + 1))); do echo "SELECT sum($gscore) FROM bench b;"; done
+} >target/bench-score-gbdt.sql
+gtimes=$(bench_psql -f target/bench-score-gbdt.sql | awk '/^Time:/ { print $2 }')
+ms_gbdt=$(echo "$gtimes" | tail -n +2 | median)
+gsum=$(bench_psql -At -c "SELECT sum($gscore) FROM bench b")
+
+py=()
+for _ in $(seq "$RUNS"); do
+    py+=("$(cd scripts/bench && "$PYTHON" lightgbm_predict.py --port "$port" --dbname "$BENCH_DB")")
+done
+field() { awk -v k="$1" '$1 == k { print $2 }'; }
+fetch_s=$(for o in "${py[@]}"; do echo "$o" | field fetch_s; done | median)
+predict_s=$(for o in "${py[@]}"; do echo "$o" | field predict_s; done | median)
+psum=$(echo "${py[0]}" | field sum)
+echo "sum of scores: profile_score $gsum, LightGBM $psum"
+if ! awk -v a="$gsum" -v b="$psum" -v n="$BENCH_ROWS" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 1e-9 * n) }'; then
+    echo "bench-score: profile_score and LightGBM disagree on model g" >&2
+    exit 1
+fi
+echo "$(echo "${py[0]}" | awk '$1 == "versions" { $1 = ""; print substr($0, 2) }')"
+echo
+awk -v n="$BENCH_ROWS" -v a="$ms_gbdt" -v f="$fetch_s" -v p="$predict_s" \
+    -v ra="$(echo "$gtimes" | tail -n +2 | paste -sd' ')" -v summary="$BENCH_SUMMARY" 'BEGIN {
+    g = "%-44s %10s %12s\n"
+    printf g, "gbdt, 100 trees of 31 leaves", "median ms", "rows/s"
+    printf g, "sum(profile_score(\x27g\x27, b)) in the database", sprintf("%.1f", a), sprintf("%.0f", n / a * 1000)
+    printf g, "LightGBM Python predict, 1 thread", sprintf("%.1f", p * 1000), sprintf("%.0f", n / p)
+    printf g, "Python: fetch (binary COPY) + predict", sprintf("%.1f", (f + p) * 1000), sprintf("%.0f", n / (f + p))
+    r1 = a / (p * 1000); r2 = a / ((f + p) * 1000)
+    printf "\nratio profile_score / LightGBM predict alone: %.2f\n", r1
+    printf "ratio profile_score / (fetch + LightGBM predict): %.2f\n", r2
+    if (summary != "") {
+        printf "score\tgbdt profile_score / LightGBM predict alone\t%.2f\t(for scale)\t-\n", r1 >> summary
+        printf "score\tgbdt profile_score / (fetch + LightGBM predict)\t%.2f\t<= 1\t%s\n", r2,
+            (r2 <= 1 ? "met" : "MISSED") >> summary
+    }
 }'

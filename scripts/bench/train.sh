@@ -7,19 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/bench/common.sh
 
-venv=target/bench-venv
-venv_log=target/bench-venv.log
-
 # The Python environment, created once.
-if ! "$venv/bin/python" -c 'import sklearn, numpy, psycopg' 2>/dev/null; then
-    echo "Installing scikit-learn, numpy and psycopg into $venv (log in $venv_log)..."
-    if ! { python3 -m venv "$venv" &&
-        "$venv/bin/pip" install -q scikit-learn numpy "psycopg[binary]"; } >"$venv_log" 2>&1; then
-        tail -n 40 "$venv_log" >&2
-        echo "bench-train: creating the Python environment failed; log in $venv_log" >&2
-        exit 1
-    fi
-fi
+. scripts/python-env.sh
+python_env target/python target/python.log
 
 bench_build
 bench_start
@@ -34,7 +24,7 @@ pt_s=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')
 read -r pt_auc pt_fit_ms pt_iter <<<"$result"
 
 echo "scikit-learn..."
-py_out=$("$venv/bin/python" scripts/bench/sklearn_train.py --port "$port" --dbname "$BENCH_DB")
+py_out=$("$PYTHON" scripts/bench/sklearn_train.py --port "$port" --dbname "$BENCH_DB")
 declare -A py
 while read -r key value; do py[$key]=$value; done <<<"$py_out"
 
