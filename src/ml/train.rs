@@ -201,11 +201,9 @@ pub fn train_split(
         "one value per row"
     );
 
-    let (task, classes, y, positive, numeric_target) = match algorithm {
-        Algorithm::Linear => {
-            let Target::Number(values) = target else {
-                return Err(MlError::NonNumericTarget);
-            };
+    // Regression for linear models, and for trees on a numeric target.
+    let (task, classes, y, positive, numeric_target) = match (algorithm, target) {
+        (Algorithm::Linear | Algorithm::Gbdt, Target::Number(values)) => {
             if let Some(i) = values.iter().position(|v| !v.is_finite()) {
                 return Err(MlError::NonFiniteFeature {
                     feature: "target".into(),
@@ -220,25 +218,8 @@ pub fn train_split(
                 values.clone(),
             )
         }
-        Algorithm::Gbdt if matches!(target, Target::Number(_)) => {
-            let Target::Number(values) = target else {
-                unreachable!()
-            };
-            if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-                return Err(MlError::NonFiniteFeature {
-                    feature: "target".into(),
-                    value: values[i],
-                });
-            }
-            (
-                Task::Regression,
-                vec![],
-                vec![0u32; n],
-                None,
-                values.clone(),
-            )
-        }
-        Algorithm::Logistic | Algorithm::Gbdt => {
+        (Algorithm::Linear, _) => return Err(MlError::NonNumericTarget),
+        (Algorithm::Logistic | Algorithm::Gbdt, _) => {
             let l = labels(target, options)?;
             (l.task, l.classes, l.y, l.positive, vec![])
         }
