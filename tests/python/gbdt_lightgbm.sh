@@ -15,14 +15,7 @@ mkdir -p "$out"
 "${psql[@]}" -d "$db" >"$out/gbdt_lightgbm.out" 2>&1 <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION pg_persona;
-CREATE TABLE telco (
-    churn text, female int, senior_citizen int, partner int, dependents int, tenure int,
-    phone_service int, multiple_lines text, internet_service text, online_security text,
-    online_backup text, device_protection text, tech_support text, streaming_tv text,
-    streaming_movies text, contract text, paperless_billing int, payment_method text,
-    monthly_charges float8, total_charges numeric
-);
-\copy telco FROM 'tests/data/telco_churn.csv' WITH (FORMAT csv, HEADER)
+\i tests/data/telco.sql
 -- An id to line rows up, and a fixed 70/20/10 split both sides use.
 ALTER TABLE telco ADD COLUMN id serial, ADD COLUMN part text;
 SELECT setseed(0.25);

@@ -2,14 +2,7 @@
 -- classification, regression and multiple classes; scoring rows and jsonb; options and
 -- their search on the validation rows; early stopping; importance and export; errors.
 \set SHOW_CONTEXT never
-CREATE TABLE telco (
-    churn text, female int, senior_citizen int, partner int, dependents int, tenure int,
-    phone_service int, multiple_lines text, internet_service text, online_security text,
-    online_backup text, device_protection text, tech_support text, streaming_tv text,
-    streaming_movies text, contract text, paperless_billing int, payment_method text,
-    monthly_charges float8, total_charges numeric
-);
-\copy telco FROM 'tests/data/telco_churn.csv' WITH (FORMAT csv, HEADER)
+\i tests/data/telco.sql
 
 -- Binary classification: the same seeded split as logistic models, honest metrics,
 -- early stopping on the validation rows.

@@ -1,14 +1,7 @@
 -- The real telecom churn table (tests/data/telco_churn.csv, 7,043 customers): a
 -- logistic model on every column but the label reaches a test ROC AUC of at least 0.84,
 -- and profile_evaluate agrees with a recomputation from the scores.
-CREATE TABLE telco (
-    churn text, female int, senior_citizen int, partner int, dependents int, tenure int,
-    phone_service int, multiple_lines text, internet_service text, online_security text,
-    online_backup text, device_protection text, tech_support text, streaming_tv text,
-    streaming_movies text, contract text, paperless_billing int, payment_method text,
-    monthly_charges float8, total_charges numeric
-);
-\copy telco FROM 'tests/data/telco_churn.csv' WITH (FORMAT csv, HEADER)
+\i tests/data/telco.sql
 
 SELECT task, train_rows, validation_rows, test_rows,
        (metrics->'test'->>'roc_auc')::float8 >= 0.84 AS test_auc_at_least_0_84,
