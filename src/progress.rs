@@ -73,7 +73,12 @@ thread_local! {
 
 /// Runs `f`, a backfill of `profile` from a source of about `estimate` rows, reporting
 /// the rows it has read as it goes.
-pub fn backfill<T>(what: &'static str, profile: &str, estimate: i64, f: impl FnOnce() -> T) -> T {
+pub fn backfill<T, E>(
+    what: &'static str,
+    profile: &str,
+    estimate: i64,
+    f: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
     /// Ends the backfill's reporting however `f` ends (an error unwinds through it).
     struct Done;
     impl Drop for Done {
@@ -92,7 +97,7 @@ pub fn backfill<T>(what: &'static str, profile: &str, estimate: i64, f: impl FnO
     let done = Done;
     let result = f();
     BACKFILL.with(|b| {
-        if let Some(b) = b.borrow().as_ref() {
+        if let (Some(b), Ok(_)) = (b.borrow().as_ref(), &result) {
             b.progress
                 .finish(|| format!("backfilled {} from {} source rows", b.profile, b.rows));
         }
