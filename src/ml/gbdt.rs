@@ -87,6 +87,8 @@ pub struct Rows<'a> {
 
 /// How to fit, besides the grid point.
 pub struct FitSettings {
+    /// The inputs' names, for the model text (see `lightgbm_names`).
+    pub names: Vec<String>,
     pub task: Task,
     pub classes: usize,
     pub width: usize,
@@ -110,6 +112,28 @@ pub struct FitReport {
     /// The validation loss of the kept model.
     pub validation_loss: Option<f64>,
     pub stopped_early: bool,
+}
+
+/// Input names as LightGBM takes them: letters, digits and `_` (anything else becomes
+/// `_`), made unique with a `_2`, `_3`... suffix.
+pub fn lightgbm_names(names: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    names
+        .iter()
+        .map(|n| {
+            let base: String = n
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            let mut name = base.clone();
+            let mut k = 1;
+            while !seen.insert(name.clone()) {
+                k += 1;
+                name = format!("{base}_{k}");
+            }
+            name
+        })
+        .collect()
 }
 
 /// LightGBM's parameter string for one grid point.
@@ -162,6 +186,9 @@ pub fn fit(
     let data_params = dataset_parameters(settings);
     let mut train_set = Dataset::new(train.x, settings.width, &data_params, None)?;
     train_set.set_labels(&train.labels)?;
+    if !settings.names.is_empty() {
+        train_set.set_feature_names(&settings.names)?;
+    }
     if let Some(w) = &train.weights {
         train_set.set_weights(w)?;
     }
@@ -264,8 +291,25 @@ mod tests {
         (x, y)
     }
 
+    #[test]
+    fn input_names_become_names_lightgbm_takes() {
+        let names =
+            ["plan=Two year", "plan=<other>", "plan=<null>", "a b", "a_b"].map(String::from);
+        assert_eq!(
+            lightgbm_names(&names),
+            [
+                "plan_Two_year",
+                "plan__other_",
+                "plan__null_",
+                "a_b",
+                "a_b_2"
+            ]
+        );
+    }
+
     fn settings(early_stopping_rounds: Option<u32>) -> FitSettings {
         FitSettings {
+            names: vec!["a".into(), "b".into()],
             task: Task::Binary,
             classes: 2,
             width: 2,

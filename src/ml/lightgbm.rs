@@ -107,6 +107,21 @@ impl Dataset {
     pub fn set_weights(&mut self, weights: &[f32]) -> Result<(), MlError> {
         self.set_field("weight", weights)
     }
+
+    /// Names the columns, as the model text will (no spaces or JSON punctuation, unique).
+    pub fn set_feature_names(&mut self, names: &[String]) -> Result<(), MlError> {
+        let names: Vec<CString> = names.iter().map(|n| c_string(n)).collect();
+        let mut pointers: Vec<*const c_char> = names.iter().map(|n| n.as_ptr()).collect();
+        // SAFETY: `pointers` holds one NUL-terminated string per column, alive for the
+        // call; LightGBM copies them.
+        check(unsafe {
+            sys::LGBM_DatasetSetFeatureNames(
+                self.handle,
+                pointers.as_mut_ptr(),
+                pointers.len() as c_int,
+            )
+        })
+    }
 }
 
 impl Drop for Dataset {

@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use serde_json::{json, Value as Json};
 
-use super::gbdt;
 use super::lbfgs::Iteration;
 use super::linear::{
     row_weights, ClassWeight, FitReport, Linear, Logistic, LogisticOptions, Matrix,
@@ -17,6 +16,7 @@ use super::options::{GbdtParams, TrainOptions};
 use super::preprocess::{Column, Encoder, Value};
 use super::split::{split, Part};
 use super::MlError;
+use super::{explain, gbdt};
 
 /// The label column, without its NULL rows.
 #[derive(Debug, Clone, PartialEq)]
@@ -432,6 +432,7 @@ fn search_gbdt(
         weights: weights(validation),
     };
     let settings = gbdt::FitSettings {
+        names: gbdt::lightgbm_names(&explain::input_names(model)),
         task: model.task,
         classes,
         width: model.width(),

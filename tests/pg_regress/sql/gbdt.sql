@@ -44,7 +44,10 @@ SELECT feature FROM profile_importance('churn') LIMIT 3;
 SELECT count(*) AS features, bool_and(importance >= 0) AS non_negative
 FROM profile_importance('churn');
 SELECT split_part(profile_export('churn'), E'\n', 1) AS first_line,
-       strpos(profile_export('churn'), 'objective=binary') > 0 AS binary_objective;
+       strpos(profile_export('churn'), 'objective=binary') > 0 AS binary_objective,
+       substring(profile_export('churn') FROM 'feature_names=(\S+ \S+ \S+)') AS first_inputs,
+       substring(profile_export('churn') FROM 'contract_Month_to_month contract_Two_year \S+ \S+')
+           AS contract_inputs;
 
 -- Regression on a numeric target, and several classes.
 SELECT task, (metrics->'test'->>'r2')::float8 > 0.99 AS r2_above_0_99
