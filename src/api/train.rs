@@ -8,7 +8,18 @@ use crate::ml::model::Algorithm;
 use crate::training::{self, Outcome, Request};
 
 /// A row of profile_train's result (the SQL signatures spell out the column names).
-type TrainRow = (String, i32, String, String, i64, i64, i64, JsonB, bool);
+type TrainRow = (
+    String,
+    i32,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    JsonB,
+    bool,
+    JsonB,
+);
 
 fn row(o: Outcome) -> TrainRow {
     (
@@ -21,6 +32,7 @@ fn row(o: Outcome) -> TrainRow {
         o.rows.test as i64,
         JsonB(o.metrics),
         o.deployed,
+        JsonB(o.hyperparameters),
     )
 }
 
@@ -49,6 +61,7 @@ fn profile_train(
         name!(test_rows, i64),
         name!(metrics, JsonB),
         name!(deployed, bool),
+        name!(hyperparameters, JsonB),
     ),
 > {
     let request = Request {
@@ -82,6 +95,7 @@ fn profile_retrain(
         name!(test_rows, i64),
         name!(metrics, JsonB),
         name!(deployed, bool),
+        name!(hyperparameters, JsonB),
     ),
 > {
     let request = training::retrain_request(model).or_raise();

@@ -49,6 +49,8 @@ pub struct Outcome {
     pub rows: train::Rows,
     pub metrics: Json,
     pub deployed: bool,
+    /// The hyperparameters chosen and every combination tried.
+    pub hyperparameters: Json,
 }
 
 /// The request `profile_retrain` repeats: the newest version's arguments.
@@ -253,6 +255,7 @@ pub fn run(r: Request) -> Result<Outcome, TrainError> {
         rows: trained.rows,
         metrics: trained.metrics,
         deployed: decision.deploy.is_some(),
+        hyperparameters: trained.hyperparameters,
     })
 }
 
