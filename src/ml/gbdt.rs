@@ -1,13 +1,14 @@
 //! Gradient-boosted trees with LightGBM: fitting on the encoded training rows with
 //! early stopping on the validation rows, and the fitted model, stored as LightGBM's
-//! own model text and loaded once for scoring.
+//! own model text and read once into a `Forest` for scoring.
 
 use std::cell::OnceCell;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::lightgbm::{Booster, Dataset, Predictor};
+use super::forest::Forest;
+use super::lightgbm::{Booster, Dataset};
 use super::model::Task;
 use super::options::GbdtParams;
 use super::MlError;
@@ -26,7 +27,7 @@ pub struct Gbdt {
     /// Total gain of the splits on each input.
     pub gain: Vec<f64>,
     #[serde(skip)]
-    predictor: OnceCell<Predictor>,
+    forest: OnceCell<Forest>,
 }
 
 impl Clone for Gbdt {
@@ -37,7 +38,7 @@ impl Clone for Gbdt {
             width: self.width,
             trees: self.trees,
             gain: self.gain.clone(),
-            predictor: OnceCell::new(),
+            forest: OnceCell::new(),
         }
     }
 }
@@ -59,20 +60,28 @@ impl fmt::Debug for Gbdt {
 }
 
 impl Gbdt {
-    /// Loads the model text into LightGBM (once; later calls reuse it).
-    pub fn prepare(&self) -> Result<&Predictor, MlError> {
-        if let Some(p) = self.predictor.get() {
-            return Ok(p);
+    /// Reads the model text (once; later calls reuse it).
+    pub fn prepare(&self) -> Result<&Forest, MlError> {
+        if let Some(f) = self.forest.get() {
+            return Ok(f);
         }
-        let p = Predictor::load(&self.model, self.width, self.outputs)?;
-        Ok(self.predictor.get_or_init(|| p))
+        let f = Forest::parse(&self.model)?;
+        if f.inputs() != self.width {
+            return Err(MlError::LightGbm(format!(
+                "the model text has {} inputs, not {}",
+                f.inputs(),
+                self.width
+            )));
+        }
+        Ok(self.forest.get_or_init(|| f))
     }
 
-    /// LightGBM's prediction for one encoded row into `out` (`outputs` long).
+    /// The prediction for one encoded row into `out` (`outputs` long), as LightGBM
+    /// computes it.
     pub fn predict(&self, x: &[f64], out: &mut [f64]) {
         self.prepare()
-            .and_then(|p| p.predict(x, out))
-            .unwrap_or_else(|e| panic!("the stored LightGBM model cannot predict: {e}"));
+            .unwrap_or_else(|e| panic!("the stored LightGBM model cannot be read: {e}"))
+            .predict(x, out);
     }
 }
 
@@ -258,7 +267,7 @@ pub fn fit(
             width: settings.width,
             trees: kept,
             gain,
-            predictor: OnceCell::new(),
+            forest: OnceCell::new(),
         },
         FitReport {
             trained,
@@ -417,9 +426,81 @@ mod tests {
         assert!(matches!(result, Err(MlError::Cancelled)));
     }
 
+    /// The forest predicts what LightGBM itself predicts from the same text, for every
+    /// task, on rows with missing values and zeros.
+    #[test]
+    fn the_forest_predicts_as_lightgbm_does() {
+        use crate::ml::lightgbm::Predictor;
+        let (mut x, y) = xor(1_500, 5);
+        for (i, v) in x.iter_mut().enumerate() {
+            if i % 17 == 0 {
+                *v = f64::NAN;
+            } else if i % 23 == 0 {
+                *v = 0.0;
+            }
+        }
+        let three: Vec<f32> = x
+            .chunks(2)
+            .map(|r| {
+                if r[0].is_nan() {
+                    2.0
+                } else {
+                    f32::from(r[0] > 0.5)
+                }
+            })
+            .collect();
+        let value: Vec<f32> = x.chunks(2).map(|r| (r[1] * 10.0) as f32).collect();
+        for (task, classes, labels) in [
+            (Task::Binary, 2, y),
+            (Task::Multiclass, 3, three),
+            (Task::Regression, 0, value),
+        ] {
+            let s = FitSettings {
+                task,
+                classes,
+                ..settings(None)
+            };
+            let train = Rows {
+                x: &x,
+                labels,
+                weights: None,
+            };
+            let (model, _) = fit(&train, None, &params(30), &s, &mut |_| Ok(())).unwrap();
+            let outputs = model.outputs;
+            let lightgbm = Predictor::load(&model.model, 2, outputs).unwrap();
+            let (mut ours, mut theirs) = (vec![0.0; outputs], vec![0.0; outputs]);
+            for row in x.chunks(2) {
+                model.predict(row, &mut ours);
+                lightgbm.predict(row, &mut theirs).unwrap();
+                for (a, b) in ours.iter().zip(&theirs) {
+                    assert!((a - b).abs() <= 1e-12, "{task:?} {row:?}: {a} vs {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn model_text_the_forest_does_not_support_is_an_error() {
+        assert!(Forest::parse("tree\nversion=v4\n").is_err());
+        let (x, y) = xor(300, 6);
+        let train = Rows {
+            x: &x,
+            labels: y,
+            weights: None,
+        };
+        let (model, _) = fit(&train, None, &params(3), &settings(None), &mut |_| Ok(())).unwrap();
+        let categorical = model.model.replace("num_cat=0", "num_cat=1");
+        assert!(Forest::parse(&categorical).is_err());
+        let other = model
+            .model
+            .replace("objective=binary", "objective=lambdarank");
+        assert!(Forest::parse(&other).is_err());
+        assert!(Forest::parse(&model.model).is_ok());
+    }
+
     #[test]
     fn lightgbm_errors_carry_its_message() {
-        let err = Predictor::load("not a model", 2, 1)
+        let err = crate::ml::lightgbm::Predictor::load("not a model", 2, 1)
             .err()
             .expect("an error");
         assert!(

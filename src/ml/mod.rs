@@ -5,6 +5,7 @@
 pub mod error;
 pub mod evaluate;
 pub mod explain;
+pub mod forest;
 pub mod gbdt;
 pub mod lbfgs;
 pub mod lightgbm;
