@@ -11,7 +11,7 @@ use pgrx::PgMemoryContexts;
 use super::row::RowLayouts;
 use super::ScoringError;
 use crate::catalog::{models, ModelRef};
-use crate::ml::model::Model;
+use crate::ml::model::{Estimator, Model};
 use crate::ml::preprocess::Value;
 
 /// A deserialized model with the buffers scoring reuses for every row.
@@ -103,6 +103,11 @@ fn loaded(reference: &str) -> Result<Rc<LoadedModel>, ScoringError> {
         return Ok(model);
     }
     let stored = models::load(id)?;
+    // Trees are read from their text here, once, so a model that cannot be read fails
+    // with an error rather than at its first row.
+    if let Estimator::Gbdt(trees) = &stored.model.estimator {
+        trees.prepare()?;
+    }
     let width = stored.model.width();
     let classes = stored.model.classes.len().max(1);
     let offsets = stored
