@@ -18,8 +18,6 @@ use super::MlError;
 pub struct Gbdt {
     /// LightGBM's model text, cut at the best iteration.
     pub model: String,
-    /// Numbers LightGBM predicts per row: 1 (binary, regression) or the classes.
-    pub outputs: usize,
     /// Inputs per row.
     pub width: usize,
     /// Trees per class kept (the best iteration).
@@ -34,7 +32,6 @@ impl Clone for Gbdt {
     fn clone(&self) -> Self {
         Gbdt {
             model: self.model.clone(),
-            outputs: self.outputs,
             width: self.width,
             trees: self.trees,
             gain: self.gain.clone(),
@@ -45,7 +42,7 @@ impl Clone for Gbdt {
 
 impl PartialEq for Gbdt {
     fn eq(&self, other: &Self) -> bool {
-        self.model == other.model && self.outputs == other.outputs && self.gain == other.gain
+        self.model == other.model && self.gain == other.gain
     }
 }
 
@@ -53,7 +50,6 @@ impl fmt::Debug for Gbdt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Gbdt")
             .field("trees", &self.trees)
-            .field("outputs", &self.outputs)
             .field("model_bytes", &self.model.len())
             .finish()
     }
@@ -76,8 +72,8 @@ impl Gbdt {
         Ok(self.forest.get_or_init(|| f))
     }
 
-    /// The prediction for one encoded row into `out` (`outputs` long), as LightGBM
-    /// computes it.
+    /// The prediction for one encoded row into `out` (1 value for binary and regression
+    /// models, one per class for multiclass), as LightGBM computes it.
     pub fn predict(&self, x: &[f64], out: &mut [f64]) {
         self.prepare()
             .unwrap_or_else(|e| panic!("the stored LightGBM model cannot be read: {e}"))
@@ -250,11 +246,6 @@ pub fn fit(
     };
     let model = booster.save(kept as i32)?;
     let gain = booster.gain(kept as i32, settings.width)?;
-    let outputs = if settings.task == Task::Multiclass {
-        settings.classes
-    } else {
-        1
-    };
     let validation_loss = match (settings.early_stopping_rounds, best) {
         (Some(_), Some((loss, _))) => Some(loss),
         _ if valid_set.is_some() => Some(booster.eval(1)?),
@@ -263,7 +254,6 @@ pub fn fit(
     Ok((
         Gbdt {
             model,
-            outputs,
             width: settings.width,
             trees: kept,
             gain,
@@ -466,7 +456,7 @@ mod tests {
                 weights: None,
             };
             let (model, _) = fit(&train, None, &params(30), &s, &mut |_| Ok(())).unwrap();
-            let outputs = model.outputs;
+            let outputs = if task == Task::Multiclass { classes } else { 1 };
             let lightgbm = Predictor::load(&model.model, 2, outputs).unwrap();
             let (mut ours, mut theirs) = (vec![0.0; outputs], vec![0.0; outputs]);
             for row in x.chunks(2) {

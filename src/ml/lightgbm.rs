@@ -1,7 +1,8 @@
 //! A small safe layer over LightGBM's C API (the `lightgbm3-sys` bindings): datasets
 //! from dense row-major matrices, boosting one iteration at a time (so the caller can
-//! check for cancellation, report progress and stop early), the model as text, gain
-//! importance, and allocation-free single-row prediction.
+//! check for cancellation, report progress and stop early), the model as text and gain
+//! importance. Scoring does not come here (see `forest`); LightGBM's own single-row
+//! prediction is kept for the tests that check the forest against it.
 
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::ptr;
@@ -12,6 +13,7 @@ use super::MlError;
 
 const FLOAT32: c_int = sys::C_API_DTYPE_FLOAT32 as c_int;
 const FLOAT64: c_int = sys::C_API_DTYPE_FLOAT64 as c_int;
+#[cfg(test)]
 const PREDICT_NORMAL: c_int = sys::C_API_PREDICT_NORMAL as c_int;
 const IMPORTANCE_GAIN: c_int = sys::C_API_FEATURE_IMPORTANCE_GAIN as c_int;
 
@@ -248,8 +250,8 @@ impl Drop for Booster {
     }
 }
 
-/// A loaded model ready to predict one row at a time, on the calling thread, without
-/// allocating.
+/// A loaded model ready to predict one row at a time, on the calling thread.
+#[cfg(test)]
 pub struct Predictor {
     // Declared first so it is freed before the booster it points into.
     config: FastConfig,
@@ -258,8 +260,10 @@ pub struct Predictor {
     outputs: usize,
 }
 
+#[cfg(test)]
 struct FastConfig(sys::FastConfigHandle);
 
+#[cfg(test)]
 impl Drop for FastConfig {
     fn drop(&mut self) {
         // SAFETY: the handle came from LGBM_BoosterPredictForMatSingleRowFastInit.
@@ -267,6 +271,7 @@ impl Drop for FastConfig {
     }
 }
 
+#[cfg(test)]
 impl Predictor {
     /// Loads model text for rows of `width` inputs giving `outputs` numbers each (1 for
     /// binary and regression models, the classes for multiclass).

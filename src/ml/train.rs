@@ -179,7 +179,8 @@ pub fn train(
 }
 
 /// `train`, with each row's part of the split given (`options.split_column`) instead of
-/// drawn at random.
+/// drawn at random. The caller has checked the options suit the algorithm
+/// (`TrainOptions::check_algorithm`), before reading any data.
 pub fn train_split(
     features: &[(String, Column)],
     target: &Target,
@@ -188,7 +189,6 @@ pub fn train_split(
     given_parts: Option<&[Part]>,
     progress: &mut dyn FnMut(Iteration) -> Result<(), MlError>,
 ) -> Result<Trained, MlError> {
-    options.check_algorithm(algorithm)?;
     let n = target.len();
     if n == 0 {
         return Err(MlError::NoRows);
